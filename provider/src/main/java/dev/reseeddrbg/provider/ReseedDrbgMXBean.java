@@ -1,0 +1,34 @@
+package dev.reseeddrbg.provider;
+
+import java.util.Map;
+
+/**
+ * The provider's counters, registered as {@code dev.reseeddrbg:type=Provider} on the
+ * platform MBean server when the provider is first used. Totals cover every instance in
+ * the JVM.
+ */
+public interface ReseedDrbgMXBean {
+    /** Reseeds caused by a change of the page word (cause epoch-change), all instances together. */
+    long getReseeds();
+
+    /** Reseeds and instantiations by cause label (epoch-change, interval, age, ...). */
+    Map<String, Long> getReseedsByCause();
+
+    /** Outputs thrown away because the word changed while they were generated. */
+    long getDiscardedOutputs();
+
+    /** The word now on the page of the most recently bound instance. */
+    int getWord();
+
+    /** The page path the most recently bound instance was configured with. */
+    String getPagePath();
+
+    /** page, embedded or reseed-every-draw. */
+    String getNotificationSource();
+
+    /** The notifier that wrote the current word ("none" before any notification). */
+    String getLastNotifier();
+
+    /** getrandom(2) or /dev/urandom, or the name of a custom entropy source. */
+    String getEntropySource();
+}

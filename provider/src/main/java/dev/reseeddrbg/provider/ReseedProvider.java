@@ -1,0 +1,65 @@
+package dev.reseeddrbg.provider;
+
+import dev.reseeddrbg.provider.engine.ReseedDrbgSpi;
+import java.io.Serial;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import java.security.SecureRandomParameters;
+import java.security.Security;
+import java.util.Map;
+
+/**
+ * The ReseedDRBG provider: one service, {@code SecureRandom.ReseedDRBG}, a SP 800-90A
+ * DRBG that reseeds from the kernel whenever the epoch page says a reseed is due.
+ *
+ * <p>Install it with {@code security.provider.1=ReseedDRBG} (conf/reseed-drbg.security),
+ * {@code Security.insertProviderAt(new ReseedProvider(), 1)}, or {@link #install()}.
+ */
+public final class ReseedProvider extends Provider {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    public static final String NAME = "ReseedDRBG";
+    public static final String ALGORITHM = "ReseedDRBG";
+
+    public ReseedProvider() {
+        super(NAME, "0.1", "ReseedDRBG: SP 800-90A DRBG (Bouncy Castle mechanisms) that reseeds on "
+                + "kernel reseed notifications (VM snapshot/restore, timer)");
+        putService(new ReseedService(this));
+    }
+
+    /**
+     * Puts ReseedDRBG first among the installed providers (unless it is already
+     * installed), so that {@code new SecureRandom()} uses it. Returns its position.
+     */
+    public static int install() {
+        int position = Security.insertProviderAt(new ReseedProvider(), 1);
+        return position == -1 ? java.util.Arrays.asList(Security.getProviders()).indexOf(Security.getProvider(NAME)) + 1
+                : position;
+    }
+
+    /**
+     * Creates the engine directly instead of by reflection, so the engine's package need
+     * not be exported, and a problem with the page reaches the caller with its message.
+     */
+    private static final class ReseedService extends Provider.Service {
+        ReseedService(Provider provider) {
+            super(provider, "SecureRandom", ALGORITHM, ReseedDrbgSpi.class.getName(), null,
+                    Map.of("ThreadSafe", "true", "ImplementedIn", "Software"));
+        }
+
+        @Override
+        public Object newInstance(Object constructorParameter) throws NoSuchAlgorithmException {
+            if (constructorParameter != null && !(constructorParameter instanceof SecureRandomParameters)) {
+                throw new java.security.InvalidParameterException("ReseedDRBG takes SecureRandomParameters, not "
+                        + constructorParameter.getClass().getName());
+            }
+            try {
+                return new ReseedDrbgSpi((SecureRandomParameters) constructorParameter);
+            } catch (java.io.IOException e) {
+                throw (NoSuchAlgorithmException) new NoSuchAlgorithmException(
+                        "ReseedDRBG refuses to start: " + e.getMessage()).initCause(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+package dev.reseeddrbg.provider.engine;
+
+import dev.reseeddrbg.provider.drbg.DrbgConfig;
+import dev.reseeddrbg.provider.drbg.Mechanism;
+import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
+import dev.reseeddrbg.provider.epoch.EpochBinding;
+import java.util.Arrays;
+import org.bouncycastle.crypto.prng.EntropySource;
+import org.bouncycastle.crypto.prng.drbg.SP80090DRBG;
+
+/**
+ * One DRBG internal state (SP 800-90A 8.3) and the epoch word it was seeded under.
+ *
+ * <p>The rule this class exists for: no byte leaves {@link #nextBytes} unless the page
+ * word, read after the byte was produced, still equals the word the state was seeded
+ * under. A draw therefore reads the word twice:
+ * <ol>
+ * <li>before producing anything, one acquire load; if the word changed since the last
+ *     seed, the state reseeds first (recording the new word before the reseed);</li>
+ * <li>after producing, before the caller can see the bytes; if the word changed while
+ *     we generated, the output may come from the state that existed before a snapshot,
+ *     so it is wiped and the draw starts over (Linux's vDSO getrandom and AWS-LC check
+ *     the same way; we regenerate where they return an error).</li>
+ * </ol>
+ *
+ * <p>Output is generated ahead into a small buffer to amortise the engine's per-call
+ * cost. The buffer only ever holds output generated under {@link #seededWord}: it is
+ * zeroed on every reseed, served bytes are zeroed as they leave, and requests with
+ * prediction resistance or additional input never touch it.
+ *
+ * <p>Failure policy: when entropy cannot be had, the state un-instantiates itself and the
+ * exception reaches the caller; the next draw must instantiate again from fresh entropy.
+ * A state never falls back to running on an old seed.
+ *
+ * <p>Not thread-safe: every method runs under the lock of the stripe that owns the state.
+ */
+final class DrbgState {
+    private final DrbgConfig config;
+    private final int strength;
+    private final byte[] personalization;
+    private final EpochBinding epoch;
+    private final HealthTestedEntropy entropy;
+    private final ProviderSettings settings;
+    private final ProviderStats stats;
+    /** Bouncy Castle's view of our entropy source: security strength bits per call. */
+    private final EntropySource bcEntropy;
+
+    /** The engine; null before instantiation and after a failure or {@link #uninstantiate}. */
+    private SP80090DRBG drbg;
+    /** The word the engine was last seeded under; its output is valid only while the page shows this word. */
+    private int seededWord;
+    /** Generated-ahead output: bytes [bufferPos, length) are unread and were generated under seededWord; the rest are zero. */
+    private final byte[] buffer;
+    private int bufferPos;
+    /** Generate calls since the last (re)seed, against reseeddrbg.reseedInterval. */
+    private long generatesSinceSeed;
+    /** System.nanoTime() of the last (re)seed, against reseeddrbg.reseedAge. */
+    private long seededAtNanos;
+
+    DrbgState(DrbgConfig config, int strength, byte[] personalization, EpochBinding epoch,
+              HealthTestedEntropy entropy, ProviderSettings settings, ProviderStats stats) {
+        this.config = config;
+        this.strength = strength;
+        this.personalization = personalization;
+        this.epoch = epoch;
+        this.entropy = entropy;
+        this.settings = settings;
+        this.stats = stats;
+        this.buffer = new byte[settings.bufferSize()];
+        this.bufferPos = buffer.length;
+        this.bcEntropy = new EntropySource() {
+            @Override
+            public boolean isPredictionResistant() {
+                return true; // every call asks the source afresh
+            }
+
+            @Override
+            public byte[] getEntropy() {
+                return DrbgState.this.entropy.next(DrbgState.this.strength / 8);
+            }
+
+            @Override
+            public int entropySize() {
+                return DrbgState.this.strength;
+            }
+        };
+    }
+
+    /**
+     * SP 800-90A 9.3.1 Generate, guarded by the page word. Requests with prediction
+     * resistance or additional input go straight to the engine; others are served from
+     * the buffer when they fit in it.
+     */
+    void nextBytes(byte[] out, boolean predictionResistance, byte[] additionalInput) {
+        boolean direct = predictionResistance || additionalInput != null || out.length > buffer.length;
+        while (true) {
+            // (1) The one acquire load before anything is produced.
+            int word = epoch.word();
+            if (drbg == null || word != seededWord || epoch.reseedsEveryDraw()) {
+                reseedFor(word);
+            }
+            if (direct) {
+                generateDirect(out, predictionResistance, additionalInput);
+            } else {
+                serveFromBuffer(out);
+            }
+            // (2) Read again after generating: a notification that landed meanwhile means
+            // these bytes may predate a snapshot. Discard them and go round again, which
+            // reseeds at (1).
+            if (epoch.word() == seededWord) {
+                return;
+            }
+            Arrays.fill(out, (byte) 0);
+            stats.discarded();
+        }
+    }
+
+    /**
+     * Brings the state up to {@code word}. The word is recorded <em>before</em> the
+     * reseed: a notification that lands during the reseed then leaves the page different
+     * from seededWord, and the re-check forces one more reseed. Recording it afterwards
+     * could swallow that notification and keep a pre-snapshot seed.
+     */
+    private void reseedFor(int word) {
+        int previous = seededWord;
+        seededWord = word;
+        if (drbg == null) {
+            instantiate(previous);
+        } else {
+            reseed(epoch.reseedsEveryDraw() ? ReseedCause.EVERY_DRAW : ReseedCause.EPOCH_CHANGE, null, previous);
+        }
+    }
+
+    /** SP 800-90A 9.1 Instantiate: nonce and entropy input both from the configured source. */
+    private void instantiate(int previousWord) {
+        ReseedEvent event = new ReseedEvent();
+        event.begin();
+        wipeBuffer();
+        try {
+            // 9.1 step 6 / 8.6.7: a nonce of at least half the security strength, taken
+            // before the engine asks for its entropy input, so a deterministic source
+            // gives a deterministic instance.
+            byte[] nonce = entropy.next(Math.max(16, strength / 16));
+            drbg = config.mechanism().instantiate(config.algorithm(), strength, bcEntropy, personalization, nonce);
+            Arrays.fill(nonce, (byte) 0);
+        } catch (RuntimeException e) {
+            uninstantiate();
+            throw e;
+        }
+        seeded(ReseedCause.INSTANTIATE, previousWord, event);
+    }
+
+    /** SP 800-90A 9.2 Reseed, with fresh entropy input and optional additional input. */
+    void reseed(ReseedCause cause, byte[] additionalInput) {
+        reseed(cause, additionalInput, seededWord);
+    }
+
+    private void reseed(ReseedCause cause, byte[] additionalInput, int previousWord) {
+        if (drbg == null) {
+            instantiate(previousWord);
+            if (additionalInput == null) {
+                return;
+            }
+        }
+        ReseedEvent event = new ReseedEvent();
+        event.begin();
+        wipeBuffer();
+        try {
+            drbg.reseed(additionalInput);
+        } catch (RuntimeException e) {
+            uninstantiate();
+            throw e;
+        }
+        seeded(cause, previousWord, event);
+    }
+
+    private void seeded(ReseedCause cause, int previousWord, ReseedEvent event) {
+        generatesSinceSeed = 0;
+        seededAtNanos = System.nanoTime();
+        stats.reseeded(cause);
+        if (event.shouldCommit()) {
+            event.cause = cause.label();
+            event.oldWord = previousWord;
+            event.newWord = seededWord;
+            event.notifier = epoch.notifierName(seededWord);
+            event.mechanism = config.mechanism().standardName() + " " + config.algorithm();
+            event.commit();
+        }
+    }
+
+    /** Whether the engine exists; a state is instantiated lazily, at its first draw. */
+    boolean instantiated() {
+        return drbg != null;
+    }
+
+    /**
+     * Drops the engine and zeroes the buffer. Bouncy Castle keeps V and Key in private
+     * fields we cannot zero; dropping the only reference is the most we can do.
+     */
+    void uninstantiate() {
+        drbg = null;
+        wipeBuffer();
+    }
+
+    private void serveFromBuffer(byte[] out) {
+        int off = 0;
+        while (off < out.length) {
+            if (bufferPos == buffer.length) {
+                generate(buffer, null);
+                bufferPos = 0;
+            }
+            int n = Math.min(out.length - off, buffer.length - bufferPos);
+            System.arraycopy(buffer, bufferPos, out, off, n);
+            Arrays.fill(buffer, bufferPos, bufferPos + n, (byte) 0);
+            bufferPos += n;
+            off += n;
+        }
+    }
+
+    private void generateDirect(byte[] out, boolean predictionResistance, byte[] additionalInput) {
+        if (predictionResistance) {
+            // 9.3.1 step 7.1: with prediction resistance, reseed with the additional input,
+            // then generate without it (7.3).
+            reseed(ReseedCause.PREDICTION_RESISTANCE, additionalInput);
+            additionalInput = null;
+        }
+        if (out.length <= Mechanism.MAX_BYTES_PER_REQUEST) {
+            generate(out, additionalInput);
+            return;
+        }
+        // 9.3.1 step 2: a request above max_number_of_bits_per_request is split.
+        byte[] chunk = new byte[Mechanism.MAX_BYTES_PER_REQUEST];
+        for (int off = 0; off < out.length; off += chunk.length) {
+            int n = Math.min(chunk.length, out.length - off);
+            byte[] target = n == chunk.length ? chunk : new byte[n];
+            generate(target, additionalInput);
+            System.arraycopy(target, 0, out, off, n);
+            Arrays.fill(target, (byte) 0);
+        }
+    }
+
+    /** One engine generate call, reseeding first when the interval or age is reached (9.3.1 step 7). */
+    private void generate(byte[] target, byte[] additionalInput) {
+        if (generatesSinceSeed >= settings.reseedInterval()) {
+            reseed(ReseedCause.INTERVAL, null);
+        } else if (System.nanoTime() - seededAtNanos >= settings.reseedAge().toNanos()) {
+            reseed(ReseedCause.AGE, null);
+        }
+        if (drbg.generate(target, additionalInput, false) < 0) {
+            // The engine's own reseed counter ran out (2^47 calls): 9.3.1 step 6.
+            reseed(ReseedCause.INTERVAL, null);
+            drbg.generate(target, additionalInput, false);
+        }
+        generatesSinceSeed++;
+    }
+
+    private void wipeBuffer() {
+        Arrays.fill(buffer, (byte) 0);
+        bufferPos = buffer.length;
+    }
+
+    int seededWord() {
+        return seededWord;
+    }
+}

@@ -1,0 +1,206 @@
+package dev.reseeddrbg.provider.engine;
+
+import dev.reseeddrbg.page.EpochWord;
+import dev.reseeddrbg.page.InvalidPageException;
+import dev.reseeddrbg.provider.drbg.DrbgConfig;
+import dev.reseeddrbg.provider.drbg.Mechanism;
+import dev.reseeddrbg.provider.entropy.EntropySources;
+import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
+import dev.reseeddrbg.provider.epoch.EpochBinding;
+import dev.reseeddrbg.provider.spi.EntropySource;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serial;
+import java.security.DrbgParameters;
+import java.security.SecureRandomParameters;
+import java.security.SecureRandomSpi;
+import java.util.Arrays;
+
+/**
+ * The SecureRandom engine behind {@code SecureRandom.getInstance("ReseedDRBG")}.
+ *
+ * <p>It holds what was asked for at instantiation (strength, capability,
+ * personalization) and a few DRBG states in {@link StateStripes}; every draw locks one
+ * state and lets {@link DrbgState} check the page word around it.
+ *
+ * <p>Serialization carries only the instantiation parameters: a deserialized instance
+ * seeds new states from fresh entropy, so a serialized copy can never replay output.
+ */
+public final class ReseedDrbgSpi extends SecureRandomSpi {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    /** What was requested; serialized. */
+    private final DrbgConfig config;
+    private final int strength;
+    private final DrbgParameters.Capability capability;
+    private final byte[] personalization;
+
+    /** Resolved per JVM (and again after deserialization); never serialized. */
+    private transient ProviderSettings settings;
+    private transient EpochBinding binding;
+    private transient EntropySource entropySource;
+    private transient StateStripes stripes;
+
+    /**
+     * Called by the provider for {@code getInstance("ReseedDRBG"[, params])}.
+     *
+     * @param params null, or {@link DrbgParameters.Instantiation}
+     * @throws IllegalArgumentException for any other parameters or an unsupported
+     *         strength, as the SecureRandomSpi contract asks
+     * @throws InvalidPageException when the page is unusable and onMissingPage=fail
+     */
+    public ReseedDrbgSpi(SecureRandomParameters params) throws InvalidPageException {
+        super(params);
+        ProviderSettings current = ProviderSettings.current();
+        this.config = current.config();
+        if (params == null) {
+            this.strength = config.strength();
+            this.capability = config.capability();
+            this.personalization = null;
+        } else if (params instanceof DrbgParameters.Instantiation ip) {
+            this.strength = requestedStrength(ip.getStrength());
+            // A request is a minimum (SecureRandom's contract): NONE gets reseed_only,
+            // since this provider always reseeds on notification.
+            this.capability = ip.getCapability().supportsPredictionResistance() || config.supportsPredictionResistance()
+                    ? DrbgParameters.Capability.PR_AND_RESEED : DrbgParameters.Capability.RESEED_ONLY;
+            byte[] ps = ip.getPersonalizationString();
+            this.personalization = ps == null || ps.length == 0 ? null : ps;
+        } else {
+            throw new IllegalArgumentException("ReseedDRBG takes DrbgParameters.Instantiation, not "
+                    + params.getClass().getName());
+        }
+        KnownAnswerSelfTest.runOnce();
+        attach(current);
+    }
+
+    private int requestedStrength(int requested) {
+        int max = Mechanism.maxStrength(config.algorithm());
+        if (requested == -1) {
+            return config.strength();
+        }
+        if (requested <= 0 || requested > max) {
+            throw new IllegalArgumentException("strength " + requested + " is not available: " + config.algorithm()
+                    + " (reseeddrbg.config " + config + ") supports 1 to " + max);
+        }
+        return requested <= 128 ? 128 : requested <= 192 ? 192 : 256;
+    }
+
+    private void attach(ProviderSettings current) throws InvalidPageException {
+        this.settings = current;
+        this.entropySource = EntropySources.named(current.entropySource());
+        this.binding = EpochBinding.bind(current.page(), current.onMissingPage());
+        ProviderStats stats = ProviderStats.instance();
+        stats.bound(binding, entropySource.name());
+        stats.registerMBean();
+        this.stripes = new StateStripes(() -> new DrbgState(config, strength, personalization, binding,
+                new HealthTestedEntropy(entropySource), settings, stats));
+    }
+
+    @Serial
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        attach(ProviderSettings.current());
+    }
+
+    @Override
+    protected void engineNextBytes(byte[] bytes) {
+        StateStripes.Stripe s = stripes.lock();
+        try {
+            s.state.nextBytes(bytes, false, null);
+        } finally {
+            s.unlock();
+        }
+    }
+
+    @Override
+    protected void engineNextBytes(byte[] bytes, SecureRandomParameters params) {
+        if (params == null) {
+            engineNextBytes(bytes);
+            return;
+        }
+        if (!(params instanceof DrbgParameters.NextBytes nb)) {
+            throw new IllegalArgumentException("ReseedDRBG takes DrbgParameters.NextBytes, not "
+                    + params.getClass().getName());
+        }
+        if (nb.getStrength() > strength) {
+            throw new IllegalArgumentException("strength " + nb.getStrength()
+                    + " is above this instance's security strength " + strength);
+        }
+        if (nb.getPredictionResistance() && !capability.supportsPredictionResistance()) {
+            throw new IllegalArgumentException("prediction resistance was requested, but this instance was "
+                    + "instantiated with " + capability + "; ask for PR_AND_RESEED at getInstance");
+        }
+        byte[] additional = emptyToNull(nb.getAdditionalInput());
+        StateStripes.Stripe s = stripes.lock();
+        try {
+            s.state.nextBytes(bytes, nb.getPredictionResistance(), additional);
+        } finally {
+            s.unlock();
+        }
+    }
+
+    /** Fresh bytes from the entropy source (the kernel by default), never DRBG output. */
+    @Override
+    protected byte[] engineGenerateSeed(int numBytes) {
+        if (numBytes < 0) {
+            throw new IllegalArgumentException("numBytes " + numBytes + " is negative");
+        }
+        byte[] seed = new byte[numBytes];
+        entropySource.fill(seed);
+        return seed;
+    }
+
+    /** Mixes {@code seed} into every state as additional input to a reseed; never replaces the seed. */
+    @Override
+    protected void engineSetSeed(byte[] seed) {
+        byte[] additional = emptyToNull(seed);
+        if (additional == null) {
+            return;
+        }
+        stripes.forEachState(true, state -> state.reseed(ReseedCause.EXPLICIT, additional));
+    }
+
+    @Override
+    protected void engineReseed(SecureRandomParameters params) {
+        byte[] additional = null;
+        if (params != null) {
+            if (!(params instanceof DrbgParameters.Reseed r)) {
+                throw new IllegalArgumentException("ReseedDRBG takes DrbgParameters.Reseed, not "
+                        + params.getClass().getName());
+            }
+            if (r.getPredictionResistance() && !capability.supportsPredictionResistance()) {
+                throw new IllegalArgumentException("prediction resistance was requested, but this instance was "
+                        + "instantiated with " + capability);
+            }
+            additional = emptyToNull(r.getAdditionalInput());
+        }
+        byte[] input = additional;
+        stripes.forEachState(true, state -> state.reseed(ReseedCause.EXPLICIT, input));
+    }
+
+    @Override
+    protected SecureRandomParameters engineGetParameters() {
+        return DrbgParameters.instantiation(strength, capability, personalization);
+    }
+
+    /** Drops every state (zeroing its buffer); the next draw instantiates afresh. For checkpoint hooks. */
+    public void uninstantiateAll() {
+        stripes.forEachState(false, DrbgState::uninstantiate);
+    }
+
+    @Override
+    public String toString() {
+        int word = binding.word();
+        return "ReseedDRBG " + config.mechanism().standardName() + "," + config.algorithm() + "," + strength + ","
+                + (capability.supportsPredictionResistance() ? "pr_and_reseed" : "reseed_only")
+                + (personalization == null ? "" : ",personalized")
+                + "; " + binding + ", word " + EpochWord.describe(word) + " from " + binding.notifierName(word);
+    }
+
+    private static byte[] emptyToNull(byte[] input) {
+        // SP 800-90A: an empty additional input is the Null string, which Bouncy Castle
+        // only recognises as null.
+        return input == null || input.length == 0 ? null : Arrays.copyOf(input, input.length);
+    }
+}

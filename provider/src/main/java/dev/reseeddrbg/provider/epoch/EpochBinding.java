@@ -1,0 +1,216 @@
+package dev.reseeddrbg.provider.epoch;
+
+import dev.reseeddrbg.page.EpochPage;
+import dev.reseeddrbg.page.EpochWord;
+import dev.reseeddrbg.page.InvalidPageException;
+import dev.reseeddrbg.page.PageFile;
+import dev.reseeddrbg.page.PageLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where an instance learns that a reseed is due: a page file mapped read-only (the real
+ * thing), or, by reseeddrbg.onMissingPage, an in-process page or no page at all.
+ *
+ * <p>One binding per page path per JVM: every instance reading one page shares one
+ * mapping. The mapping is never unmapped (its arena is global): a state may load the
+ * word at any time, and an unmapped address would crash the JVM.
+ *
+ * <p>Trust: a reader refuses a page that someone other than root or this process's user
+ * owns, or that is group- or world-writable, because whoever can write the page can
+ * freeze the word and silence every notification.
+ */
+public final class EpochBinding {
+    private static final System.Logger LOG = System.getLogger("dev.reseeddrbg");
+    private static final ConcurrentHashMap<Path, EpochBinding> PAGES = new ConcurrentHashMap<>();
+    private static final long EMBEDDED_TIMER_SECONDS = 60;
+    /** Fallbacks already logged, so that each is said once, not at every getInstance. */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
+    /** The source of notifications, as the MBean and toString() name it. */
+    public enum Source {
+        PAGE("page"), EMBEDDED("embedded"), RESEED_EVERY_DRAW("reseed-every-draw");
+
+        private final String label;
+
+        Source(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    private final EpochPage page;
+    private final Source source;
+    private final Path configuredPath;
+    private final String fallbackReason;
+
+    private EpochBinding(EpochPage page, Source source, Path configuredPath, String fallbackReason) {
+        this.page = page;
+        this.source = source;
+        this.configuredPath = configuredPath;
+        this.fallbackReason = fallbackReason;
+    }
+
+    /**
+     * The binding for {@code path}: its mapped page if usable, else what {@code policy}
+     * says. With {@link MissingPagePolicy#FAIL} an unusable page throws
+     * {@link InvalidPageException} naming the path and the reason.
+     */
+    public static EpochBinding bind(Path path, MissingPagePolicy policy) throws InvalidPageException {
+        EpochBinding existing = PAGES.get(path);
+        if (existing != null) {
+            return existing;
+        }
+        try {
+            return PAGES.computeIfAbsent(path, EpochBinding::mapPage);
+        } catch (UncheckedIOException e) {
+            InvalidPageException problem = e.getCause() instanceof InvalidPageException ipe ? ipe
+                    : new InvalidPageException(path, e.getCause().getMessage(), e.getCause());
+            return switch (policy) {
+                case FAIL -> throw problem;
+                case EMBEDDED -> Embedded.binding(path, problem.getMessage());
+                case RESEED_EVERY_DRAW -> EveryDraw.binding(path, problem.getMessage());
+            };
+        }
+    }
+
+    private static EpochBinding mapPage(Path path) {
+        try {
+            checkTrusted(path);
+            EpochPage page = PageFile.mapReadOnly(path, Arena.global());
+            LOG.log(System.Logger.Level.INFO, "ReseedDRBG bound to epoch page {0}, word {1}", path,
+                    page.describe(page.loadWord()));
+            return new EpochBinding(page, Source.PAGE, path, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void checkTrusted(Path path) throws IOException {
+        PageFile.attributes(path); // existence and link checks first, with their messages
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+        if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+            throw new InvalidPageException(path, "is group- or world-writable (" + PosixFilePermissions.toString(mode)
+                    + "), so others could freeze the word; refused (chmod go-w)");
+        }
+        int owner = (int) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        // /proc/self belongs to this process's user: its uid without a native call.
+        int self = (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (owner != 0 && owner != self) {
+            throw new InvalidPageException(path, "is owned by uid " + owner + ", neither root nor this process (uid "
+                    + self + "); refused, since its owner could freeze the word");
+        }
+    }
+
+    private static void warnOnce(Path path, String message, Object... args) {
+        if (WARNED.add(path + " " + message)) {
+            LOG.log(System.Logger.Level.WARNING, message, args);
+        }
+    }
+
+    /** The current word: one acquire load, the only thing a draw reads from here. */
+    public int word() {
+        return page.loadWord();
+    }
+
+    public Source source() {
+        return source;
+    }
+
+    public boolean reseedsEveryDraw() {
+        return source == Source.RESEED_EVERY_DRAW;
+    }
+
+    /** The path the configuration named (the page in use only when source is PAGE). */
+    public Path configuredPath() {
+        return configuredPath;
+    }
+
+    /** Why the configured page is not in use, or null when it is. */
+    public String fallbackReason() {
+        return fallbackReason;
+    }
+
+    /** The page itself: the file's mapping, or the in-process page. */
+    public EpochPage page() {
+        return page;
+    }
+
+    /** The name of the notifier that wrote {@code word}, or "none"/"unregistered". */
+    public String notifierName(int word) {
+        int id = EpochWord.notifierId(word);
+        return id == 0 ? "none" : page.notifierName(id).orElse("unregistered");
+    }
+
+    @Override
+    public String toString() {
+        return source == Source.PAGE ? "page=" + configuredPath
+                : source.label() + " (page " + configuredPath + " unusable)";
+    }
+
+    /**
+     * The in-process page used with onMissingPage=embedded: one per JVM, with a timer
+     * notifier, so periodic reseeds still happen. It cannot see a VM snapshot, which is
+     * why falling back to it is logged at WARNING.
+     */
+    private static final class Embedded {
+        private static final EpochPage PAGE = create();
+
+        static EpochBinding binding(Path path, String reason) {
+            warnOnce(path, "ReseedDRBG cannot use {0}; using an in-process page with a {1} s "
+                    + "timer instead, which cannot see VM snapshots", reason, EMBEDDED_TIMER_SECONDS);
+            return new EpochBinding(PAGE, Source.EMBEDDED, path, reason);
+        }
+
+        private static EpochPage create() {
+            try {
+                MemorySegment memory = Arena.global().allocate(PageLayout.PAGE_SIZE, PageLayout.PAGE_SIZE);
+                EpochPage page = EpochPage.format(memory, null);
+                int timer = page.register("timer");
+                page.register("crac-restore");
+                page.register("manual");
+                ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r ->
+                        Thread.ofPlatform().daemon().name("reseeddrbg-embedded-timer").unstarted(r));
+                scheduler.scheduleAtFixedRate(() -> page.notify(timer), EMBEDDED_TIMER_SECONDS,
+                        EMBEDDED_TIMER_SECONDS, TimeUnit.SECONDS);
+                return page;
+            } catch (InvalidPageException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** onMissingPage=reseed-every-draw: a page that never changes, and the flag that makes every draw reseed. */
+    private static final class EveryDraw {
+        private static final EpochPage PAGE = create();
+
+        static EpochBinding binding(Path path, String reason) {
+            warnOnce(path, "ReseedDRBG cannot use {0}; reseeding from the kernel before every "
+                    + "draw instead", reason);
+            return new EpochBinding(PAGE, Source.RESEED_EVERY_DRAW, path, reason);
+        }
+
+        private static EpochPage create() {
+            try {
+                return EpochPage.format(Arena.global().allocate(PageLayout.PAGE_SIZE, PageLayout.PAGE_SIZE), null);
+            } catch (InvalidPageException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
