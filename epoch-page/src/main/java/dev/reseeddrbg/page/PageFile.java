@@ -40,20 +40,7 @@ public final class PageFile {
      * attacker controls (and can freeze), so links are refused rather than followed.
      */
     static MemorySegment map(Path path, FileChannel.MapMode mode, Arena arena) throws IOException {
-        BasicFileAttributes attributes = attributes(path);
-        if (attributes.isSymbolicLink()) {
-            throw new InvalidPageException(path, "is a symbolic link; name the page file itself");
-        }
-        if (attributes.isDirectory()) {
-            throw new InvalidPageException(path, "is a directory, not a page file");
-        }
-        if (!attributes.isRegularFile()) {
-            throw new InvalidPageException(path, "is not a regular file");
-        }
-        if (attributes.size() != PageLayout.PAGE_SIZE) {
-            throw new InvalidPageException(path, "is " + attributes.size() + " bytes; a page file is exactly "
-                    + PageLayout.PAGE_SIZE + " bytes (recreate it with 'simkernel init')");
-        }
+        requirePageFile(path);
         Set<OpenOption> options = mode == FileChannel.MapMode.READ_ONLY
                 ? Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
                 : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
@@ -69,13 +56,31 @@ public final class PageFile {
         }
     }
 
-    /** The file's attributes, not following a final symbolic link. */
-    public static BasicFileAttributes attributes(Path path) throws IOException {
+    /**
+     * Checks that {@code path} names a regular file of exactly one page, not through a
+     * final symbolic link, and returns its attributes. Each problem has its own message.
+     */
+    public static BasicFileAttributes requirePageFile(Path path) throws IOException {
+        BasicFileAttributes attributes;
         try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             throw new InvalidPageException(path, "does not exist; create it with 'simkernel init --page "
                     + path + "' or point reseeddrbg.page at an existing page", e);
         }
+        if (attributes.isSymbolicLink()) {
+            throw new InvalidPageException(path, "is a symbolic link; name the page file itself");
+        }
+        if (attributes.isDirectory()) {
+            throw new InvalidPageException(path, "is a directory, not a page file");
+        }
+        if (!attributes.isRegularFile()) {
+            throw new InvalidPageException(path, "is not a regular file");
+        }
+        if (attributes.size() != PageLayout.PAGE_SIZE) {
+            throw new InvalidPageException(path, "is " + attributes.size() + " bytes; a page file is exactly "
+                    + PageLayout.PAGE_SIZE + " bytes (recreate it with 'simkernel init')");
+        }
+        return attributes;
     }
 }

@@ -54,11 +54,14 @@ public final class ReseedProvider extends Provider {
                 throw new java.security.InvalidParameterException("ReseedDRBG takes SecureRandomParameters, not "
                         + constructorParameter.getClass().getName());
             }
+            // As the JDK's own services do, any failure becomes NoSuchAlgorithmException,
+            // so that SecureRandom.getInstance moves on to the next provider; the cause
+            // keeps the message that names the problem.
             try {
                 return new ReseedDrbgSpi((SecureRandomParameters) constructorParameter);
-            } catch (java.io.IOException e) {
+            } catch (java.io.IOException | RuntimeException e) {
                 throw (NoSuchAlgorithmException) new NoSuchAlgorithmException(
-                        "ReseedDRBG refuses to start: " + e.getMessage()).initCause(e);
+                        "ReseedDRBG cannot be instantiated: " + e.getMessage()).initCause(e);
             }
         }
     }

@@ -8,12 +8,15 @@ import java.util.Arrays;
 
 /**
  * A continuous health test in front of an entropy source, in the spirit of SP 800-90B
- * 4.4: a block equal to the previous block from the same source, or a block of one
- * repeated byte, is a stuck source, and the draw fails instead of seeding a DRBG with it.
- * Only a SHA-256 fingerprint of the previous block is kept, never the block itself.
+ * 4.4 (repetition count test, applied to 16-byte blocks as FIPS 140-2's continuous RNG
+ * test did): a block equal to the block before it, within one read or across reads, or
+ * a read that is one byte repeated, means a stuck source, and the draw fails instead of
+ * seeding a DRBG with it. Only a SHA-256 fingerprint of the previous block is kept,
+ * never the block itself.
  * One instance serves one DRBG state and is used under that state's lock.
  */
 public final class HealthTestedEntropy {
+    private static final int BLOCK = 16;
     private final EntropySource source;
     private final MessageDigest sha256;
     private byte[] previousFingerprint;
@@ -36,13 +39,17 @@ public final class HealthTestedEntropy {
             throw new ProviderException("entropy source '" + source.name() + "' returned " + bytes
                     + " copies of one byte; health test failed, no output is produced");
         }
-        byte[] fingerprint = sha256.digest(block);
-        if (previousFingerprint != null && MessageDigest.isEqual(fingerprint, previousFingerprint)) {
-            Arrays.fill(block, (byte) 0);
-            throw new ProviderException("entropy source '" + source.name()
-                    + "' returned the same block twice in a row; health test failed, no output is produced");
+        for (int off = 0; off < bytes; off += BLOCK) {
+            sha256.update(block, off, Math.min(BLOCK, bytes - off));
+            byte[] fingerprint = sha256.digest();
+            if (previousFingerprint != null && MessageDigest.isEqual(fingerprint, previousFingerprint)) {
+                Arrays.fill(block, (byte) 0);
+                previousFingerprint = null;
+                throw new ProviderException("entropy source '" + source.name()
+                        + "' repeated a " + BLOCK + "-byte block; health test failed, no output is produced");
+            }
+            previousFingerprint = fingerprint;
         }
-        previousFingerprint = fingerprint;
         return block;
     }
 

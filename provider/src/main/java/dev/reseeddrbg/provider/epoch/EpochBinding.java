@@ -102,7 +102,7 @@ public final class EpochBinding {
     }
 
     private static void checkTrusted(Path path) throws IOException {
-        PageFile.attributes(path); // existence and link checks first, with their messages
+        PageFile.requirePageFile(path); // shape checks first, with their own messages
         Set<PosixFilePermission> mode = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
         if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
             throw new InvalidPageException(path, "is group- or world-writable (" + PosixFilePermissions.toString(mode)

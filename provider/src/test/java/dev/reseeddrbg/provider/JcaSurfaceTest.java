@@ -1,0 +1,262 @@
+package dev.reseeddrbg.provider;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reseeddrbg.provider.testing.PageFixture;
+import dev.reseeddrbg.provider.testing.ProviderCounters;
+import dev.reseeddrbg.provider.testing.TestEntropySources;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.file.Path;
+import java.security.DrbgParameters;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.security.SecureRandomParameters;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.ServiceLoader;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What a JCA user does with a SecureRandom, against a real page. */
+class JcaSurfaceTest {
+    private static final ReseedProvider PROVIDER = new ReseedProvider();
+
+    @TempDir
+    Path dir;
+    private PageFixture page;
+
+    @BeforeEach
+    void page() throws Exception {
+        page = new PageFixture(dir);
+    }
+
+    @AfterEach
+    void close() {
+        page.close();
+    }
+
+    @Test
+    void serviceIsThreadSafeAndFoundByServiceLoader() {
+        Provider.Service service = PROVIDER.getService("SecureRandom", "ReseedDRBG");
+        assertNotNull(service);
+        assertEquals("true", service.getAttribute("ThreadSafe"));
+        boolean found = ServiceLoader.load(Provider.class).stream()
+                .anyMatch(p -> p.type() == ReseedProvider.class);
+        assertTrue(found, "META-INF/services/java.security.Provider lists ReseedProvider");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Hash_DRBG,SHA-256", "Hash_DRBG,SHA-512", "HMAC_DRBG,SHA-256", "HMAC_DRBG,SHA-384",
+            "CTR_DRBG,AES-128", "CTR_DRBG,AES-192", "CTR_DRBG,AES-256"})
+    void everyMechanismDraws(String config) throws Exception {
+        page.set("reseeddrbg.config", config);
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        Set<String> seen = new HashSet<>();
+        for (int size : new int[] {1, 16, 32, 33, 1000, 5000, 70_000}) {
+            byte[] out = new byte[size];
+            random.nextBytes(out);
+            assertTrue(seen.add(Arrays.toString(out)), "repeated output of size " + size);
+        }
+        assertTrue(random.toString().contains(config.split(",")[0]), random.toString());
+    }
+
+    @Test
+    void instantiationParametersAreHonoured() throws Exception {
+        byte[] ps = "my app".getBytes();
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG",
+                DrbgParameters.instantiation(128, DrbgParameters.Capability.PR_AND_RESEED, ps), PROVIDER);
+        DrbgParameters.Instantiation p = assertInstanceOf(DrbgParameters.Instantiation.class, random.getParameters());
+        assertEquals(128, p.getStrength());
+        assertEquals(DrbgParameters.Capability.PR_AND_RESEED, p.getCapability());
+        assertArrayEquals(ps, p.getPersonalizationString());
+        byte[] out = new byte[32];
+        random.nextBytes(out, DrbgParameters.nextBytes(128, true, "extra".getBytes()));
+        assertFalse(TestEntropySources.allZero(out));
+    }
+
+    @Test
+    void defaultParametersComeFromTheConfig() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        DrbgParameters.Instantiation p = (DrbgParameters.Instantiation) random.getParameters();
+        assertEquals(256, p.getStrength());
+        assertEquals(DrbgParameters.Capability.RESEED_ONLY, p.getCapability());
+        assertEquals("ReseedDRBG", random.getAlgorithm());
+    }
+
+    @Test
+    void unsupportedParametersAreRejectedSoGetInstanceMovesOn() {
+        SecureRandomParameters foreign = new SecureRandomParameters() {
+        };
+        NoSuchAlgorithmException e = assertThrows(NoSuchAlgorithmException.class,
+                () -> SecureRandom.getInstance("ReseedDRBG", foreign, PROVIDER));
+        assertTrue(rootMessage(e).contains("DrbgParameters.Instantiation"), rootMessage(e));
+        page.set("reseeddrbg.config", "CTR_DRBG,AES-128");
+        NoSuchAlgorithmException tooStrong = assertThrows(NoSuchAlgorithmException.class,
+                () -> SecureRandom.getInstance("ReseedDRBG", DrbgParameters.instantiation(256,
+                        DrbgParameters.Capability.RESEED_ONLY, null), PROVIDER));
+        assertTrue(rootMessage(tooStrong).contains("strength 256 is not available"), rootMessage(tooStrong));
+    }
+
+    @Test
+    void nextBytesParametersAreChecked() throws Exception {
+        page.set("reseeddrbg.config", "Hash_DRBG,SHA-256,128");
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        byte[] out = new byte[8];
+        IllegalArgumentException strength = assertThrows(IllegalArgumentException.class,
+                () -> random.nextBytes(out, DrbgParameters.nextBytes(256, false, null)));
+        assertTrue(strength.getMessage().contains("strength 256"), strength.getMessage());
+        IllegalArgumentException pr = assertThrows(IllegalArgumentException.class,
+                () -> random.nextBytes(out, DrbgParameters.nextBytes(-1, true, null)));
+        assertTrue(pr.getMessage().contains("PR_AND_RESEED"), pr.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> random.reseed(DrbgParameters.reseed(true, null)));
+    }
+
+    @Test
+    void reseedAndSetSeedMixInFreshEntropy() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        random.nextBytes(new byte[8]);
+        long explicit = ProviderCounters.reseeds("explicit");
+        random.reseed();
+        assertTrue(ProviderCounters.reseeds("explicit") > explicit);
+        random.reseed(DrbgParameters.reseed(false, "more".getBytes()));
+        long afterReseed = ProviderCounters.reseeds("explicit");
+        random.setSeed(42L);
+        random.setSeed(new byte[] {1, 2, 3});
+        assertTrue(ProviderCounters.reseeds("explicit") > afterReseed, "setSeed reseeds every state");
+        // setSeed mixes in: two instances given the same seed still differ.
+        SecureRandom other = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        other.setSeed(new byte[] {1, 2, 3});
+        byte[] a = new byte[32];
+        byte[] b = new byte[32];
+        random.nextBytes(a);
+        other.nextBytes(b);
+        assertFalse(Arrays.equals(a, b));
+    }
+
+    @Test
+    void generateSeedIsFreshKernelEntropy() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        byte[] a = random.generateSeed(32);
+        byte[] b = random.generateSeed(32);
+        assertEquals(32, a.length);
+        assertFalse(Arrays.equals(a, b));
+        assertEquals(0, random.generateSeed(0).length);
+        assertThrows(IllegalArgumentException.class, () -> random.generateSeed(-1));
+    }
+
+    @Test
+    void toStringNamesMechanismStrengthPageAndWord() throws Exception {
+        page.notify("vm-snapshot");
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        String s = random.toString();
+        assertTrue(s.contains("CTR_DRBG,AES-256,256,reseed_only"), s);
+        assertTrue(s.contains("page=" + page.path()), s);
+        assertTrue(s.contains("0x01000001"), s);
+        assertTrue(s.contains("vm-snapshot"), s);
+    }
+
+    @Test
+    void serializationCarriesNoStateAndReinstantiates() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        random.nextBytes(new byte[32]);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(random);
+        }
+        SecureRandom copy1;
+        SecureRandom copy2;
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            copy1 = (SecureRandom) in.readObject();
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            copy2 = (SecureRandom) in.readObject();
+        }
+        byte[] a = new byte[32];
+        byte[] b = new byte[32];
+        byte[] c = new byte[32];
+        random.nextBytes(a);
+        copy1.nextBytes(b);
+        copy2.nextBytes(c);
+        assertFalse(Arrays.equals(a, b));
+        assertFalse(Arrays.equals(b, c), "two copies of one serialized instance must not replay each other");
+        assertEquals(random.getParameters().toString(), copy1.getParameters().toString());
+    }
+
+    @Test
+    void largeRequestsAreSplitTransparently() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        byte[] big = new byte[3 * 32768 + 5];
+        random.nextBytes(big);
+        // No 32 KiB chunk repeats another, and the tail is filled.
+        byte[] c0 = Arrays.copyOfRange(big, 0, 32768);
+        byte[] c1 = Arrays.copyOfRange(big, 32768, 65536);
+        assertFalse(Arrays.equals(c0, c1));
+        assertFalse(TestEntropySources.allZero(Arrays.copyOfRange(big, big.length - 5, big.length)));
+    }
+
+    @Test
+    void stuckEntropySourceFailsInsteadOfProducing() throws Exception {
+        page.set("reseeddrbg.entropySource", "test-stuck");
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        byte[] out = new byte[32];
+        java.security.ProviderException e = assertThrows(java.security.ProviderException.class,
+                () -> random.nextBytes(out));
+        assertTrue(e.getMessage().contains("health test failed"), e.getMessage());
+        assertTrue(TestEntropySources.allZero(out), "nothing was written");
+        assertThrows(java.security.ProviderException.class, () -> random.nextBytes(out), "and it stays failed");
+    }
+
+    @Test
+    void failingEntropySourceFailsInsteadOfProducing() throws Exception {
+        page.set("reseeddrbg.entropySource", "test-failing");
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        byte[] out = new byte[32];
+        assertThrows(java.security.ProviderException.class, () -> random.nextBytes(out));
+        assertTrue(TestEntropySources.allZero(out));
+    }
+
+    @Test
+    void unknownEntropySourceNamesTheAvailableOnes() {
+        page.set("reseeddrbg.entropySource", "hsm-9000");
+        NoSuchAlgorithmException e = assertThrows(NoSuchAlgorithmException.class,
+                () -> SecureRandom.getInstance("ReseedDRBG", PROVIDER));
+        assertTrue(rootMessage(e).contains("'hsm-9000' is not available; found: kernel"), rootMessage(e));
+    }
+
+    @Test
+    void manyVirtualThreadsShareAFewStates() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        long before = ProviderCounters.reseeds("instantiate");
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 100_000; i++) {
+                executor.submit(() -> random.nextBytes(new byte[16]));
+            }
+        }
+        long states = ProviderCounters.reseeds("instantiate") - before;
+        int maxStates = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors() * 2 - 1)) << 1;
+        assertTrue(states >= 1 && states <= maxStates, states + " states for 100,000 threads");
+    }
+
+    static String rootMessage(Throwable t) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            all.append(c.getMessage()).append(" | ");
+        }
+        return all.toString();
+    }
+}

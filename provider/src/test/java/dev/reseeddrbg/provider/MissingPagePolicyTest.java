@@ -1,0 +1,110 @@
+package dev.reseeddrbg.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reseeddrbg.provider.testing.PageFixture;
+import dev.reseeddrbg.provider.testing.ProviderCounters;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** reseeddrbg.onMissingPage and the page checks a reader makes. */
+class MissingPagePolicyTest {
+    private static final ReseedProvider PROVIDER = new ReseedProvider();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void failNamesThePathAndReason() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            Path missing = dir.resolve("no-such-page");
+            page.set("reseeddrbg.page", missing.toString()).set("reseeddrbg.onMissingPage", "fail");
+            NoSuchAlgorithmException e = assertThrows(NoSuchAlgorithmException.class,
+                    () -> SecureRandom.getInstance("ReseedDRBG", PROVIDER));
+            assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void embeddedFallbackIsVisibleAndStillDraws() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            page.set("reseeddrbg.page", dir.resolve("absent").toString());
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            byte[] out = new byte[32];
+            random.nextBytes(out);
+            assertTrue(random.toString().contains("embedded"), random.toString());
+            assertEquals("embedded", ProviderCounters.attribute("NotificationSource"));
+        }
+    }
+
+    @Test
+    void reseedEveryDrawReseedsEveryDraw() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            page.set("reseeddrbg.page", dir.resolve("absent").toString())
+                    .set("reseeddrbg.onMissingPage", "reseed-every-draw");
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            random.nextBytes(new byte[8]);
+            long before = ProviderCounters.reseeds("every-draw");
+            for (int i = 0; i < 10; i++) {
+                random.nextBytes(new byte[8]);
+            }
+            assertEquals(before + 10, ProviderCounters.reseeds("every-draw"));
+        }
+    }
+
+    @Test
+    void untrustedPagesAreRefused() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            page.set("reseeddrbg.onMissingPage", "fail");
+            Path writable = dir.resolve("writable");
+            Files.copy(page.path(), writable);
+            Files.setPosixFilePermissions(writable, PosixFilePermissions.fromString("rw-rw-rw-"));
+            page.set("reseeddrbg.page", writable.toString());
+            assertTrue(assertThrows(NoSuchAlgorithmException.class, () -> SecureRandom.getInstance("ReseedDRBG",
+                    PROVIDER)).getMessage().contains("group- or world-writable"));
+
+            Path link = Files.createSymbolicLink(dir.resolve("link"), page.path());
+            page.set("reseeddrbg.page", link.toString());
+            assertTrue(assertThrows(NoSuchAlgorithmException.class, () -> SecureRandom.getInstance("ReseedDRBG",
+                    PROVIDER)).getMessage().contains("symbolic link"));
+
+            Path shortFile = dir.resolve("short");
+            Files.write(shortFile, new byte[10]);
+            page.set("reseeddrbg.page", shortFile.toString());
+            assertTrue(assertThrows(NoSuchAlgorithmException.class, () -> SecureRandom.getInstance("ReseedDRBG",
+                    PROVIDER)).getMessage().contains("10 bytes"));
+
+            page.set("reseeddrbg.page", dir.toString());
+            assertTrue(assertThrows(NoSuchAlgorithmException.class, () -> SecureRandom.getInstance("ReseedDRBG",
+                    PROVIDER)).getMessage().contains("directory"));
+        }
+    }
+
+    @Test
+    void invalidPropertiesAreRejectedAtGetInstance() throws Exception {
+        String[][] cases = {
+            {"reseeddrbg.onMissingPage", "ignore", "allowed: embedded, fail, reseed-every-draw"},
+            {"reseeddrbg.reseedInterval", "0", "whole number from 1"},
+            {"reseeddrbg.reseedAge", "soon", "positive duration"},
+            {"reseeddrbg.bufferSize", "-1", "whole number from 0"},
+            {"reseeddrbg.config", "MD5", "'MD5' is not valid"},
+        };
+        for (String[] c : cases) {
+            try (PageFixture page = new PageFixture(dir.resolve(c[0]).toFile().mkdirs() ? dir.resolve(c[0]) : dir)) {
+                page.set(c[0], c[1]);
+                NoSuchAlgorithmException e = assertThrows(NoSuchAlgorithmException.class,
+                        () -> SecureRandom.getInstance("ReseedDRBG", PROVIDER), c[0]);
+                String all = JcaSurfaceTest.rootMessage(e);
+                assertTrue(all.contains(c[0]) && all.contains(c[2]), all);
+            }
+        }
+    }
+}

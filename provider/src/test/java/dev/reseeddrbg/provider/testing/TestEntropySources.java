@@ -1,0 +1,67 @@
+package dev.reseeddrbg.provider.testing;
+
+import dev.reseeddrbg.provider.entropy.KernelEntropy;
+import dev.reseeddrbg.provider.spi.EntropySource;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Entropy sources the tests plug in through the real ServiceLoader path. */
+public final class TestEntropySources {
+    private TestEntropySources() {
+    }
+
+    /** Returns one 16-byte block over and over: the health test must stop it. */
+    public static final class Stuck implements EntropySource {
+        @Override
+        public String name() {
+            return "test-stuck";
+        }
+
+        @Override
+        public void fill(byte[] out) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (byte) ((i % 16) * 31 + 7);
+            }
+        }
+    }
+
+    /** Always fails, like a kernel returning an error. */
+    public static final class Failing implements EntropySource {
+        @Override
+        public String name() {
+            return "test-failing";
+        }
+
+        @Override
+        public void fill(byte[] out) {
+            throw new java.security.ProviderException("test source: entropy unavailable");
+        }
+    }
+
+    /**
+     * The kernel's entropy, plus a hook that runs on the next fill: lets a test land a
+     * notification in the middle of a draw (a reseed asks for entropy mid-draw).
+     */
+    public static final class Hooked implements EntropySource {
+        public static final AtomicReference<Runnable> NEXT_FILL = new AtomicReference<>();
+
+        @Override
+        public String name() {
+            return "test-hooked";
+        }
+
+        @Override
+        public void fill(byte[] out) {
+            KernelEntropy.instance().fill(out);
+            Runnable hook = NEXT_FILL.getAndSet(null);
+            if (hook != null) {
+                hook.run();
+            }
+        }
+    }
+
+    /** For comparisons: a block of zeros of the given size. */
+    public static boolean allZero(byte[] b) {
+        return Arrays.equals(b, new byte[b.length]);
+    }
+}
