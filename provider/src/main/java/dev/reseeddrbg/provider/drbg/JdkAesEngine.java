@@ -1,6 +1,8 @@
 package dev.reseeddrbg.provider.drbg;
 
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.security.SecureRandomSpi;
 import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.SecretKeySpec;
@@ -15,6 +17,12 @@ import org.bouncycastle.crypto.params.KeyParameter;
  */
 final class JdkAesEngine implements BlockCipher {
     private static final int BLOCK = 16;
+    /**
+     * Cipher.init(mode, key) would fetch the default SecureRandom, which is this provider
+     * once it is installed first: a DRBG keying its own AES would recurse into itself.
+     * AES/ECB never draws randomness, so it gets a SecureRandom that refuses to be used.
+     */
+    private static final SecureRandom NO_RANDOM = new UnusableRandom();
     private final Cipher cipher;
 
     JdkAesEngine() {
@@ -31,7 +39,7 @@ final class JdkAesEngine implements BlockCipher {
             throw new IllegalArgumentException("CTR_DRBG uses AES for encryption only");
         }
         try {
-            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(((KeyParameter) params).getKey(), "AES"));
+            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(((KeyParameter) params).getKey(), "AES"), NO_RANDOM);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot key AES", e);
         }
@@ -59,5 +67,31 @@ final class JdkAesEngine implements BlockCipher {
     @Override
     public void reset() {
         // ECB keeps no chaining state between blocks.
+    }
+
+    /** A SecureRandom for APIs that demand one but, for AES/ECB, never draw from it. */
+    private static final class UnusableRandom extends SecureRandom {
+        private static final long serialVersionUID = 1L;
+
+        UnusableRandom() {
+            super(new SecureRandomSpi() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected void engineSetSeed(byte[] seed) {
+                    throw new UnsupportedOperationException("not a source of randomness");
+                }
+
+                @Override
+                protected void engineNextBytes(byte[] bytes) {
+                    throw new UnsupportedOperationException("not a source of randomness");
+                }
+
+                @Override
+                protected byte[] engineGenerateSeed(int numBytes) {
+                    throw new UnsupportedOperationException("not a source of randomness");
+                }
+            }, null);
+        }
     }
 }

@@ -133,6 +133,7 @@ final class DrbgState {
 
     /** SP 800-90A 9.1 Instantiate: nonce and entropy input both from the configured source. */
     private void instantiate(int previousWord) {
+        KnownAnswerSelfTest.runOnce();
         ReseedEvent event = new ReseedEvent();
         event.begin();
         wipeBuffer();

@@ -70,7 +70,9 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
             throw new IllegalArgumentException("ReseedDRBG takes DrbgParameters.Instantiation, not "
                     + params.getClass().getName());
         }
-        KnownAnswerSelfTest.runOnce();
+        // No cryptography here: the JDK builds a default SecureRandom while initialising
+        // its own crypto classes (JceSecurity, Cipher.init), and with this provider first
+        // that lands here. The self-test and the engines wait for the first draw.
         attach(current);
     }
 

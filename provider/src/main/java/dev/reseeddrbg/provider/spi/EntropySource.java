@@ -19,4 +19,12 @@ public interface EntropySource {
 
     /** Fills {@code out} completely with fresh entropy, or throws. */
     void fill(byte[] out);
+
+    /**
+     * The default source, the kernel's {@code getrandom(2)} (or /dev/urandom without
+     * native access): for sources that add to the kernel rather than replace it.
+     */
+    static EntropySource kernel() {
+        return dev.reseeddrbg.provider.entropy.KernelEntropy.instance();
+    }
 }
