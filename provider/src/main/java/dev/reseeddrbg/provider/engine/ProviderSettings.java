@@ -37,7 +37,7 @@ public record ProviderSettings(Path page, DrbgConfig config, MissingPagePolicy o
     public static final long DEFAULT_RESEED_INTERVAL = 1L << 16;
     /** The Linux CRNG reseeds every 60 s. */
     public static final Duration DEFAULT_RESEED_AGE = Duration.ofSeconds(60);
-    public static final int DEFAULT_BUFFER_SIZE = 4096;
+    public static final int DEFAULT_BUFFER_SIZE = 16384;
     /** SP 800-90A Table 2/3: reseed_interval is at most 2^48 generate calls. */
     private static final long MAX_RESEED_INTERVAL = 1L << 48;
     private static final int MAX_BUFFER_SIZE = 1 << 16;

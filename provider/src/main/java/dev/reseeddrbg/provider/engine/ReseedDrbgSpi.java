@@ -51,6 +51,14 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
      * @throws InvalidPageException when the page is unusable and onMissingPage=fail
      */
     public ReseedDrbgSpi(SecureRandomParameters params) throws InvalidPageException {
+        this(params, null);
+    }
+
+    /**
+     * As {@link #ReseedDrbgSpi(SecureRandomParameters)}, but bound to {@code binding}
+     * instead of the configured page when it is not null (the benchmarks use this).
+     */
+    public ReseedDrbgSpi(SecureRandomParameters params, EpochBinding binding) throws InvalidPageException {
         super(params);
         ProviderSettings current = ProviderSettings.current();
         this.config = current.config();
@@ -73,7 +81,7 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         // No cryptography here: the JDK builds a default SecureRandom while initialising
         // its own crypto classes (JceSecurity, Cipher.init), and with this provider first
         // that lands here. The self-test and the engines wait for the first draw.
-        attach(current);
+        attach(current, binding);
     }
 
     private int requestedStrength(int requested) {
@@ -88,10 +96,10 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         return requested <= 128 ? 128 : requested <= 192 ? 192 : 256;
     }
 
-    private void attach(ProviderSettings current) throws InvalidPageException {
+    private void attach(ProviderSettings current, EpochBinding given) throws InvalidPageException {
         this.settings = current;
         this.entropySource = EntropySources.named(current.entropySource());
-        this.binding = EpochBinding.bind(current.page(), current.onMissingPage());
+        this.binding = given != null ? given : EpochBinding.bind(current.page(), current.onMissingPage());
         ProviderStats stats = ProviderStats.instance();
         stats.bound(binding, entropySource.name());
         stats.registerMBean();
@@ -102,7 +110,7 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
     @Serial
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
-        attach(ProviderSettings.current());
+        attach(ProviderSettings.current(), null);
     }
 
     @Override

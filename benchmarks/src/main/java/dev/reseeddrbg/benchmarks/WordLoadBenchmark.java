@@ -1,0 +1,46 @@
+package dev.reseeddrbg.benchmarks;
+
+import dev.reseeddrbg.page.EpochPage;
+import dev.reseeddrbg.page.PageFile;
+import java.lang.foreign.Arena;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The check by itself: an acquire load of the word from the read-only mapping, against
+ * JMH's empty baseline. The loaded value is returned to JMH's blackhole and the load has
+ * acquire semantics, so it can be neither dropped nor hoisted out of the loop.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 3, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@State(Scope.Thread)
+public class WordLoadBenchmark {
+    private EpochPage page;
+
+    @Setup
+    public void setup() throws Exception {
+        page = PageFile.mapReadOnly(BenchPage.kernel().page().path(), Arena.global());
+    }
+
+    @Benchmark
+    public void baseline() {
+        // JMH's empty baseline: the cost of the harness loop itself.
+    }
+
+    @Benchmark
+    public int loadWord() {
+        return page.loadWord();
+    }
+}
