@@ -95,6 +95,14 @@ public final class EpochPage {
 
     /** The current word, with acquire semantics: the one load a reader makes before every draw. */
     public int loadWord() {
+        return loadWord(segment);
+    }
+
+    /**
+     * The word of the page mapped at {@code segment} (already verified), with acquire
+     * semantics; for readers that keep the segment itself to save an indirection.
+     */
+    public static int loadWord(MemorySegment segment) {
         return (int) WORD.getAcquire(segment, PageLayout.WORD_OFFSET);
     }
 

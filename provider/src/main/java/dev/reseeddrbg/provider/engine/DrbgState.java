@@ -39,6 +39,8 @@ final class DrbgState {
     private final int strength;
     private final byte[] personalization;
     private final EpochBinding epoch;
+    /** reseeddrbg.onMissingPage=reseed-every-draw is in force (no page to watch). */
+    private final boolean reseedEveryDraw;
     private final HealthTestedEntropy entropy;
     private final ProviderSettings settings;
     private final ProviderStats stats;
@@ -63,6 +65,7 @@ final class DrbgState {
         this.strength = strength;
         this.personalization = personalization;
         this.epoch = epoch;
+        this.reseedEveryDraw = epoch.reseedsEveryDraw();
         this.entropy = entropy;
         this.settings = settings;
         this.stats = stats;
@@ -96,7 +99,7 @@ final class DrbgState {
         while (true) {
             // (1) The one acquire load before anything is produced.
             int word = epoch.word();
-            if (drbg == null || word != seededWord || epoch.reseedsEveryDraw()) {
+            if (word != seededWord || drbg == null || reseedEveryDraw) {
                 reseedFor(word);
             }
             if (direct) {
@@ -127,7 +130,7 @@ final class DrbgState {
         if (drbg == null) {
             instantiate(previous);
         } else {
-            reseed(epoch.reseedsEveryDraw() ? ReseedCause.EVERY_DRAW : ReseedCause.EPOCH_CHANGE, null, previous);
+            reseed(reseedEveryDraw ? ReseedCause.EVERY_DRAW : ReseedCause.EPOCH_CHANGE, null, previous);
         }
     }
 

@@ -55,6 +55,8 @@ public class EpochBinding {
     }
 
     private final EpochPage page;
+    /** The page's memory, kept here so that a draw's load is one indirection away. */
+    private final MemorySegment word;
     private final Source source;
     private final Path configuredPath;
     private final String fallbackReason;
@@ -65,6 +67,7 @@ public class EpochBinding {
      */
     protected EpochBinding(EpochPage page, Source source, Path configuredPath, String fallbackReason) {
         this.page = page;
+        this.word = page.segment();
         this.source = source;
         this.configuredPath = configuredPath;
         this.fallbackReason = fallbackReason;
@@ -129,7 +132,7 @@ public class EpochBinding {
 
     /** The current word: one acquire load, the only thing a draw reads from here. */
     public int word() {
-        return page.loadWord();
+        return EpochPage.loadWord(word);
     }
 
     public Source source() {
