@@ -161,7 +161,10 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         return seed;
     }
 
-    /** Mixes {@code seed} into every state as additional input to a reseed; never replaces the seed. */
+    /**
+     * Mixes {@code seed} into every state, creating them all so that no later draw misses
+     * it, as additional input to a reseed with fresh entropy; never replaces the seed.
+     */
     @Override
     protected void engineSetSeed(byte[] seed) {
         byte[] additional = emptyToNull(seed);
@@ -185,8 +188,9 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
             }
             additional = emptyToNull(r.getAdditionalInput());
         }
+        // States that do not exist yet will be instantiated from fresh entropy anyway.
         byte[] input = additional;
-        stripes.forEachState(true, state -> state.reseed(ReseedCause.EXPLICIT, input));
+        stripes.forEachState(false, state -> state.reseed(ReseedCause.EXPLICIT, input));
     }
 
     @Override
