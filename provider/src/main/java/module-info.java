@@ -7,6 +7,8 @@ module dev.reseeddrbg.provider {
     requires org.bouncycastle.provider;
     requires java.management;
     requires jdk.jfr;
+    // Optional at run time: without the org-crac jar there are simply no checkpoint hooks.
+    requires static org.crac;
 
     exports dev.reseeddrbg.provider;
     exports dev.reseeddrbg.provider.spi;

@@ -266,4 +266,14 @@ final class DrbgState {
     int seededWord() {
         return seededWord;
     }
+
+    /** Whether every byte of the buffer is zero (tests: nothing left after a wipe). */
+    boolean bufferIsZero() {
+        for (byte b : buffer) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -105,6 +105,12 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         stats.registerMBean();
         this.stripes = new StateStripes(() -> new DrbgState(config, strength, personalization, binding,
                 new HealthTestedEntropy(entropySource), settings, stats));
+        Checkpoints.track(this);
+    }
+
+    /** The states, for tests in this package. */
+    StateStripes stripes() {
+        return stripes;
     }
 
     @Serial

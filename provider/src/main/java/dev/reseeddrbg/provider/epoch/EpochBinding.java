@@ -36,6 +36,8 @@ public class EpochBinding {
     private static final System.Logger LOG = System.getLogger("dev.reseeddrbg");
     private static final ConcurrentHashMap<Path, EpochBinding> PAGES = new ConcurrentHashMap<>();
     private static final long EMBEDDED_TIMER_SECONDS = 60;
+    /** The in-process page once it exists (reading it must not create it). */
+    private static volatile EpochPage embeddedPage;
     /** Fallbacks already logged, so that each is said once, not at every getInstance. */
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
@@ -124,6 +126,17 @@ public class EpochBinding {
         }
     }
 
+    /**
+     * Fires {@code notifier} on the in-process page if one exists (for the restore
+     * hook); pages owned by a kernel are the kernel's to notify.
+     */
+    public static void notifyEmbedded(String notifier) {
+        EpochPage page = embeddedPage;
+        if (page != null) {
+            page.notifierId(notifier).ifPresent(page::notify);
+        }
+    }
+
     private static void warnOnce(Path path, String message, Object... args) {
         if (WARNED.add(path + " " + message)) {
             LOG.log(System.Logger.Level.WARNING, message, args);
@@ -195,6 +208,7 @@ public class EpochBinding {
                         Thread.ofPlatform().daemon().name("reseeddrbg-embedded-timer").unstarted(r));
                 scheduler.scheduleAtFixedRate(() -> page.notify(timer), EMBEDDED_TIMER_SECONDS,
                         EMBEDDED_TIMER_SECONDS, TimeUnit.SECONDS);
+                embeddedPage = page;
                 return page;
             } catch (InvalidPageException e) {
                 throw new IllegalStateException(e);
