@@ -1,9 +1,11 @@
 package dev.reseeddrbg.simkernel.cli;
 
 import dev.reseeddrbg.page.EpochPage;
+import dev.reseeddrbg.simkernel.ControlSocket;
 import dev.reseeddrbg.simkernel.KernelPage;
 import dev.reseeddrbg.simkernel.Notifier;
 import dev.reseeddrbg.simkernel.TimerNotifier;
+import dev.reseeddrbg.simkernel.VmGenerationSources;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +29,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "simkernel", mixinStandardHelpOptions = true, version = "simkernel 0.1 (epoch page ABI v1)",
         description = "Simulated kernel side of reseed notifications: owns the epoch page and runs its notifiers.",
         subcommands = {SimKernelCommand.Init.class, SimKernelCommand.Notify.class, SimKernelCommand.Status.class,
-                SimKernelCommand.Run.class})
+                SimKernelCommand.Run.class, SimKernelCommand.Watch.class})
 public final class SimKernelCommand {
 
     /** Exit code for a page, file or notifier problem. */
@@ -97,11 +99,22 @@ public final class SimKernelCommand {
         PageOption page;
         @Parameters(paramLabel = "NOTIFIER", description = "A registered notifier name, e.g. vm-snapshot, timer, manual.")
         String notifier;
+        @Option(names = "--via-daemon", description = "Ask the running 'simkernel run' through its control socket "
+                + "(PATH.sock) instead of writing the page; for processes that may not write the page.")
+        boolean viaDaemon;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            if (viaDaemon) {
+                String answer = ControlSocket.request(page.path, "notify " + notifier);
+                if (!answer.startsWith("ok ")) {
+                    throw new IllegalArgumentException(answer.replaceFirst("^error ", ""));
+                }
+                spec.commandLine().getOut().println(answer.substring(3));
+                return 0;
+            }
             try (KernelPage kernel = KernelPage.open(page.path)) {
                 Notifier n = kernel.notifier(notifier);
                 spec.commandLine().getOut().println(describe(kernel.page(), n.fire()));
@@ -125,19 +138,28 @@ public final class SimKernelCommand {
                 out.println("page      " + page.path);
                 out.println("word      " + describe(p, p.loadWord()));
                 out.println("notifiers " + registry(p));
+                boolean daemon = java.nio.file.Files.exists(ControlSocket.pathFor(page.path));
+                out.println("daemon    " + (daemon ? "control socket " + ControlSocket.pathFor(page.path) : "none"));
+                for (VmGenerationSources.Finding f : VmGenerationSources.probe()) {
+                    out.println("vm-gen    " + f);
+                }
             }
             return 0;
         }
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,
-            description = "Own the page (creating it if needed) and run the timer notifier until stopped (SIGTERM or Ctrl-C).")
+            description = "Own the page (creating it if needed, never replacing it): run the timer notifier, the "
+                    + "control socket PATH.sock, and the VMClock notifier where /dev/vmclock0 exists, until SIGTERM or Ctrl-C.")
     static final class Run implements Callable<Integer> {
         @CommandLine.Mixin
         PageOption page;
         @Option(names = "--timer", paramLabel = "DURATION", defaultValue = "60s",
                 description = "Timer notifier period, e.g. 500ms, 10s, 5m (default: ${DEFAULT-VALUE}, as the Linux CRNG reseed interval).")
         Duration timer;
+        @Option(names = "--vmclock", paramLabel = "DEVICE", defaultValue = "/dev/vmclock0",
+                description = "VMClock page to watch for VM restores when it exists (default: ${DEFAULT-VALUE}).")
+        Path vmclock;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -145,17 +167,106 @@ public final class SimKernelCommand {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             CountDownLatch stopped = new CountDownLatch(1);
+            CountDownLatch finished = new CountDownLatch(1);
+            // SIGTERM and Ctrl-C run shutdown hooks: this one lets the main thread stop the
+            // notifiers and remove the socket, and waits until it has.
+            Thread hook = new Thread(() -> {
+                stopped.countDown();
+                try {
+                    finished.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "simkernel-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
             try (KernelPage kernel = KernelPage.initialize(page.path)) {
                 EpochPage p = kernel.page();
-                out.printf("running on %s, word %s, timer every %s%n", page.path, describe(p, p.loadWord()),
-                        DurationConverter.format(timer));
-                Thread hook = new Thread(stopped::countDown, "simkernel-shutdown");
-                Runtime.getRuntime().addShutdownHook(hook);
-                try (TimerNotifier ignored = TimerNotifier.start(kernel.notifier("timer"), timer,
-                        word -> out.printf("%s notify %s%n", Instant.now(), describe(p, word)))) {
-                    stopped.await();
+                java.util.function.Consumer<String> log = line -> {
+                    synchronized (out) {
+                        out.println(Instant.now() + " " + line);
+                    }
+                };
+                try (ControlSocket socket = ControlSocket.start(kernel, log)) {
+                    log.accept("running on " + page.path + " (" + (kernel.created() ? "created" : "existing page kept")
+                            + "), word " + describe(p, p.loadWord()) + ", timer every " + DurationConverter.format(timer));
+                    VmGenerationSources.probe().forEach(f -> log.accept("vm-gen " + f));
+                    runNotifiers(kernel, p, log, socket, stopped);
                 }
-                out.printf("stopped; page left in place with word %s%n", describe(p, p.loadWord()));
+                log.accept("stopped; page left in place with word " + describe(p, p.loadWord()));
+            } finally {
+                finished.countDown();
+            }
+            return 0;
+        }
+
+        private void runNotifiers(KernelPage kernel, EpochPage p, java.util.function.Consumer<String> log,
+                                  ControlSocket socket, CountDownLatch stopped) throws Exception {
+            try (TimerNotifier ignored = TimerNotifier.start(kernel.notifier("timer"), timer,
+                    word -> log.accept("notify " + describe(p, word) + " (timer)"));
+                 VmClockNotifierHandle vm = VmClockNotifierHandle.start(vmclock, kernel, p, log)) {
+                log.accept("control socket " + socket.path());
+                stopped.await();
+            }
+        }
+    }
+
+    /** The VMClock notifier when the device exists, or nothing. */
+    private record VmClockNotifierHandle(dev.reseeddrbg.simkernel.VmClockNotifier notifier) implements AutoCloseable {
+        static VmClockNotifierHandle start(Path device, KernelPage kernel, EpochPage p,
+                                           java.util.function.Consumer<String> log) {
+            if (!java.nio.file.Files.exists(device)) {
+                return new VmClockNotifierHandle(null);
+            }
+            try {
+                return new VmClockNotifierHandle(dev.reseeddrbg.simkernel.VmClockNotifier.start(device,
+                        kernel.notifier("vm-snapshot"), Duration.ofMillis(10),
+                        word -> log.accept("notify " + describe(p, word) + " (VMClock generation changed)")));
+            } catch (java.io.IOException e) {
+                log.accept("vmclock not used: " + e.getMessage());
+                return new VmClockNotifierHandle(null);
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (notifier != null) {
+                notifier.close();
+            }
+        }
+    }
+
+    @Command(name = "watch", mixinStandardHelpOptions = true,
+            description = "Print each change of the word as it happens: time, notifier, epoch. Reads the page read-only.")
+    static final class Watch implements Callable<Integer> {
+        @CommandLine.Mixin
+        PageOption page;
+        @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "1ms",
+                description = "How often to look (default: ${DEFAULT-VALUE}).")
+        Duration interval;
+        @Option(names = "--count", paramLabel = "N", defaultValue = "0",
+                description = "Stop after N changes (default: run until stopped).")
+        long count;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                EpochPage p = dev.reseeddrbg.page.PageFile.mapReadOnly(page.path, arena);
+                int last = p.loadWord();
+                out.printf("%s watching %s, word %s%n", Instant.now(), page.path, describe(p, last));
+                for (long seen = 0; count == 0 || seen < count; ) {
+                    Thread.sleep(interval);
+                    int now = p.loadWord();
+                    if (now != last) {
+                        int missed = ((now & 0xFFFFFF) - (last & 0xFFFFFF) - 1) & 0xFFFFFF;
+                        out.printf("%s %s%s%n", Instant.now(), describe(p, now),
+                                missed > 0 ? " (" + missed + " more since the last line)" : "");
+                        last = now;
+                        seen++;
+                    }
+                }
             }
             return 0;
         }
