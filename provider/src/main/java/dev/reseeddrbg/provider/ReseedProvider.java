@@ -54,11 +54,14 @@ public final class ReseedProvider extends Provider {
                 throw new java.security.InvalidParameterException("ReseedDRBG takes SecureRandomParameters, not "
                         + constructorParameter.getClass().getName());
             }
-            // As the JDK's own services do, any failure becomes NoSuchAlgorithmException,
-            // so that SecureRandom.getInstance moves on to the next provider; the cause
-            // keeps the message that names the problem.
+            // As the JDK's own services do, a failure becomes NoSuchAlgorithmException, so
+            // that SecureRandom.getInstance moves on to the next provider; the cause keeps
+            // the message that names the problem. A bad configuration property is the
+            // exception: it reaches the caller as ConfigurationException.
             try {
                 return new ReseedDrbgSpi((SecureRandomParameters) constructorParameter);
+            } catch (ConfigurationException misconfigured) {
+                throw misconfigured; // loud: never silently skipped to another provider
             } catch (java.io.IOException | RuntimeException e) {
                 throw (NoSuchAlgorithmException) new NoSuchAlgorithmException(
                         "ReseedDRBG cannot be instantiated: " + e.getMessage()).initCause(e);

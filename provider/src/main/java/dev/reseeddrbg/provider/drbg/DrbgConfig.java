@@ -1,5 +1,6 @@
 package dev.reseeddrbg.provider.drbg;
 
+import dev.reseeddrbg.provider.ConfigurationException;
 import java.io.Serializable;
 import java.security.DrbgParameters;
 import java.util.ArrayList;
@@ -122,8 +123,8 @@ public record DrbgConfig(Mechanism mechanism, String algorithm, int strength, Dr
         return value;
     }
 
-    private static IllegalArgumentException invalid(String text, String problem, String allowed) {
-        return new IllegalArgumentException("reseeddrbg.config '" + text + "': " + problem + " is not valid; " + allowed);
+    private static ConfigurationException invalid(String text, String problem, String allowed) {
+        return new ConfigurationException("reseeddrbg.config '" + text + "': " + problem + " is not valid; " + allowed);
     }
 
     /** {@code CTR_DRBG,AES-256,256,reseed_only}: the property syntax, so it can be fed back. */

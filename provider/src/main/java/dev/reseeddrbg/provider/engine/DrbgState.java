@@ -38,9 +38,10 @@ final class DrbgState {
     private final DrbgConfig config;
     private final int strength;
     private final byte[] personalization;
-    private final EpochBinding epoch;
+    /** Where the word comes from; replaced only when the page is lost ({@link #rebind}). */
+    private EpochBinding epoch;
     /** reseeddrbg.onMissingPage=reseed-every-draw is in force (no page to watch). */
-    private final boolean reseedEveryDraw;
+    private boolean reseedEveryDraw;
     private final HealthTestedEntropy entropy;
     private final ProviderSettings settings;
     private final ProviderStats stats;
@@ -97,24 +98,57 @@ final class DrbgState {
     void nextBytes(byte[] out, boolean predictionResistance, byte[] additionalInput) {
         boolean direct = predictionResistance || additionalInput != null || out.length > buffer.length;
         while (true) {
-            // (1) The one acquire load before anything is produced.
-            int word = epoch.word();
-            if (word != seededWord || drbg == null || reseedEveryDraw) {
-                reseedFor(word);
-            }
-            if (direct) {
-                generateDirect(out, predictionResistance, additionalInput);
-            } else {
-                serveFromBuffer(out);
-            }
-            // (2) Read again after generating: a notification that landed meanwhile means
-            // these bytes may predate a snapshot. Discard them and go round again, which
-            // reseeds at (1).
-            if (epoch.word() == seededWord) {
-                return;
+            try {
+                // (1) The one acquire load before anything is produced.
+                int word = epoch.word();
+                if (word != seededWord || drbg == null || reseedEveryDraw) {
+                    reseedFor(word);
+                }
+                if (direct) {
+                    generateDirect(out, predictionResistance, additionalInput);
+                } else {
+                    serveFromBuffer(out);
+                }
+                // (2) Read again after generating: a notification that landed meanwhile means
+                // these bytes may predate a snapshot. Discard them and go round again, which
+                // reseeds at (1).
+                if (epoch.word() == seededWord) {
+                    return;
+                }
+                stats.discarded();
+            } catch (InternalError pageFault) {
+                // The JVM turns the SIGBUS of a load from a truncated mapping into this.
+                epoch.lost("was truncated while mapped (" + pageFault.getMessage() + ")");
+                rebind();
+            } catch (PageReplaced replaced) {
+                rebind();
             }
             Arrays.fill(out, (byte) 0);
-            stats.discarded();
+        }
+    }
+
+    /**
+     * Moves to whatever reseeddrbg.onMissingPage gives for the path now, and drops the
+     * engine so that the next round instantiates from fresh entropy: nothing seeded while
+     * the old page was watched survives the switch, whatever the new word is.
+     */
+    private void rebind() {
+        uninstantiate();
+        try {
+            epoch = EpochBinding.bind(epoch.configuredPath(), settings.onMissingPage());
+        } catch (dev.reseeddrbg.page.InvalidPageException e) {
+            throw new java.security.ProviderException("epoch page lost and reseeddrbg.onMissingPage=fail: "
+                    + e.getMessage() + "; no output is produced", e);
+        }
+        reseedEveryDraw = epoch.reseedsEveryDraw();
+    }
+
+    /** Thrown inside a draw when the page file turns out to have been replaced. */
+    private static final class PageReplaced extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PageReplaced() {
+            super(null, null, false, false);
         }
     }
 
@@ -245,6 +279,9 @@ final class DrbgState {
 
     /** One engine generate call, reseeding first when the interval or age is reached (9.3.1 step 7). */
     private void generate(byte[] target, byte[] additionalInput) {
+        if (epoch.staleOrReplaced()) {
+            throw new PageReplaced();
+        }
         if (generatesSinceSeed >= settings.reseedInterval()) {
             reseed(ReseedCause.INTERVAL, null);
         } else if (System.nanoTime() - seededAtNanos >= settings.reseedAge().toNanos()) {

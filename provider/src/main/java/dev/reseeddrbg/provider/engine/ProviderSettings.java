@@ -1,5 +1,6 @@
 package dev.reseeddrbg.provider.engine;
 
+import dev.reseeddrbg.provider.ConfigurationException;
 import dev.reseeddrbg.provider.drbg.DrbgConfig;
 import dev.reseeddrbg.provider.epoch.MissingPagePolicy;
 import java.nio.file.Path;
@@ -73,7 +74,7 @@ public record ProviderSettings(Path page, DrbgConfig config, MissingPagePolicy o
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException(name + " '" + text + "' is not valid; give a whole number from "
+        throw new ConfigurationException(name + " '" + text + "' is not valid; give a whole number from "
                 + min + " to " + max + " (default " + fallback + ")");
     }
 
@@ -94,7 +95,7 @@ public record ProviderSettings(Path page, DrbgConfig config, MissingPagePolicy o
             // reported below
         }
         if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " '" + text + "' is not valid; give a positive duration such as "
+            throw new ConfigurationException(name + " '" + text + "' is not valid; give a positive duration such as "
                     + "500ms, 60s, 7m or PT60S (default " + fallback.toSeconds() + "s)");
         }
         return d;

@@ -1,5 +1,6 @@
 package dev.reseeddrbg.provider.entropy;
 
+import dev.reseeddrbg.provider.ConfigurationException;
 import dev.reseeddrbg.provider.spi.EntropySource;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class EntropySources {
                 available.add(source.name());
             }
         }
-        throw new IllegalArgumentException("reseeddrbg.entropySource '" + name + "' is not available; found: "
+        throw new ConfigurationException("reseeddrbg.entropySource '" + name + "' is not available; found: "
                 + String.join(", ", available.stream().distinct().toList())
                 + " (a custom source must be registered as a " + EntropySource.class.getName() + " service)");
     }

@@ -62,17 +62,31 @@ public class EpochBinding {
     private final Source source;
     private final Path configuredPath;
     private final String fallbackReason;
+    /** The mapped file's identity (device, inode), to notice it being replaced; null in-process. */
+    private final Object fileKey;
+    /** Set once the page was found truncated or replaced: states move to a new binding. */
+    private volatile boolean stale;
+    private final java.util.concurrent.atomic.AtomicBoolean lossLogged = new java.util.concurrent.atomic.AtomicBoolean();
+    /** System.nanoTime() of the last check for a replaced file. */
+    private volatile long lastReplacementCheck = System.nanoTime();
+    /** A replaced file is looked for at most this often, and only when a state refills. */
+    private static final long REPLACEMENT_CHECK_NANOS = 100_000_000L;
 
     /**
      * For the benchmarks' "check off" variant, a subclass whose {@link #word()} returns
      * a constant; nothing in the provider subclasses it, so the JIT sees one class.
      */
     protected EpochBinding(EpochPage page, Source source, Path configuredPath, String fallbackReason) {
+        this(page, source, configuredPath, fallbackReason, null);
+    }
+
+    private EpochBinding(EpochPage page, Source source, Path configuredPath, String fallbackReason, Object fileKey) {
         this.page = page;
         this.word = page.segment();
         this.source = source;
         this.configuredPath = configuredPath;
         this.fallbackReason = fallbackReason;
+        this.fileKey = fileKey;
     }
 
     /**
@@ -101,10 +115,11 @@ public class EpochBinding {
     private static EpochBinding mapPage(Path path) {
         try {
             checkTrusted(path);
+            Object fileKey = PageFile.requirePageFile(path).fileKey();
             EpochPage page = PageFile.mapReadOnly(path, Arena.global());
             LOG.log(System.Logger.Level.INFO, "ReseedDRBG bound to epoch page {0}, word {1}", path,
                     page.describe(page.loadWord()));
-            return new EpochBinding(page, Source.PAGE, path, null);
+            return new EpochBinding(page, Source.PAGE, path, null, fileKey);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -140,6 +155,43 @@ public class EpochBinding {
     private static void warnOnce(Path path, String message, Object... args) {
         if (WARNED.add(path + " " + message)) {
             LOG.log(System.Logger.Level.WARNING, message, args);
+        }
+    }
+
+    /**
+     * Whether states must leave this binding: its file was truncated under the mapping
+     * (a load then faults, which the JVM reports as InternalError) or replaced by another
+     * file at the same path. Looks at the file at most every 100 ms; callers ask only
+     * when they are about to run the engine anyway, never per draw.
+     */
+    public boolean staleOrReplaced() {
+        if (stale || fileKey == null) {
+            return stale;
+        }
+        long now = System.nanoTime();
+        if (now - lastReplacementCheck < REPLACEMENT_CHECK_NANOS) {
+            return false;
+        }
+        lastReplacementCheck = now;
+        Object current;
+        try {
+            current = Files.readAttributes(configuredPath, java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            current = null;
+        }
+        if (!fileKey.equals(current)) {
+            lost("was replaced or removed after it was mapped; following the path to whatever is there now");
+        }
+        return stale;
+    }
+
+    /** Records that the page is gone (said once), so that no new instance binds to it. */
+    public void lost(String why) {
+        stale = true;
+        PAGES.remove(configuredPath, this);
+        if (lossLogged.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, "ReseedDRBG epoch page {0} {1}", configuredPath, why);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.reseeddrbg.provider.epoch;
 
+import dev.reseeddrbg.provider.ConfigurationException;
 import java.util.Arrays;
 
 /** reseeddrbg.onMissingPage: what an instance does when its page is missing or unusable. */
@@ -27,7 +28,7 @@ public enum MissingPagePolicy {
                 return p;
             }
         }
-        throw new IllegalArgumentException("reseeddrbg.onMissingPage '" + text + "' is not valid; allowed: "
+        throw new ConfigurationException("reseeddrbg.onMissingPage '" + text + "' is not valid; allowed: "
                 + String.join(", ", Arrays.stream(values()).map(MissingPagePolicy::label).toList()));
     }
 }
