@@ -222,6 +222,7 @@ final class DrbgState {
             event.newWord = seededWord;
             event.notifier = epoch.notifierName(seededWord);
             event.mechanism = config.mechanism().standardName() + " " + config.algorithm();
+            event.state = System.identityHashCode(this);
             event.commit();
         }
     }

@@ -87,7 +87,7 @@ public final class ProviderStats implements ReseedDrbgMXBean {
     @Override
     public int getWord() {
         EpochBinding b = lastBinding;
-        return b == null ? 0 : b.word();
+        return b == null ? 0 : b.reportWord().orElse(0);
     }
 
     @Override
@@ -105,7 +105,7 @@ public final class ProviderStats implements ReseedDrbgMXBean {
     @Override
     public String getLastNotifier() {
         EpochBinding b = lastBinding;
-        return b == null ? "" : b.notifierName(b.word());
+        return b == null ? "" : b.reportWord().stream().mapToObj(b::notifierName).findFirst().orElse("page lost");
     }
 
     @Override

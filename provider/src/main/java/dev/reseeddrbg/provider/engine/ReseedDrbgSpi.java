@@ -211,11 +211,27 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
 
     @Override
     public String toString() {
-        int word = binding.word();
+        EpochBinding current = currentBinding();
+        java.util.OptionalInt word = current.reportWord();
         return "ReseedDRBG " + config.mechanism().standardName() + "," + config.algorithm() + "," + strength + ","
                 + (capability.supportsPredictionResistance() ? "pr_and_reseed" : "reseed_only")
                 + (personalization == null ? "" : ",personalized")
-                + "; " + binding + ", word " + EpochWord.describe(word) + " from " + binding.notifierName(word);
+                + "; " + current + (word.isPresent() ? ", word " + EpochWord.describe(word.getAsInt()) + " from "
+                + current.notifierName(word.getAsInt()) : ", page lost");
+    }
+
+    /** The binding the states use now: after a lost page, what onMissingPage gave instead. */
+    private EpochBinding currentBinding() {
+        EpochBinding b = binding;
+        if (b.stale()) {
+            try {
+                b = EpochBinding.bind(b.configuredPath(), settings.onMissingPage());
+                binding = b;
+            } catch (InvalidPageException e) {
+                return b; // onMissingPage=fail: draws refuse; the report shows the lost page
+            }
+        }
+        return b;
     }
 
     private static byte[] emptyToNull(byte[] input) {

@@ -27,4 +27,7 @@ final class ReseedEvent extends Event {
     String notifier;
     @Label("Mechanism")
     String mechanism;
+    @Label("State")
+    @Description("Which DRBG state (an instance has a few, one per stripe), to follow one state's history")
+    int state;
 }

@@ -29,7 +29,7 @@ import java.security.ProviderException;
  */
 public final class KernelEntropy implements EntropySource {
     public static final String NAME = "kernel";
-    private static final int EINTR = 4;
+    static final int EINTR = 4;
 
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -78,23 +78,37 @@ public final class KernelEntropy implements EntropySource {
                 .orElse(null);
     }
 
+    /** One getrandom(2) call: fills up to {@code length} bytes of {@code buffer}, errno in {@code callState}. */
+    @FunctionalInterface
+    interface Syscall {
+        long invoke(MemorySegment callState, MemorySegment buffer, long length) throws Throwable;
+    }
+
     private static void getrandom(byte[] out) {
+        fill(out, (state, buffer, length) -> (long) GETRANDOM.invokeExact(state, buffer, length, 0));
+    }
+
+    /** The retry loop around getrandom(2), separate from the downcall so tests can drive it. */
+    static void fill(byte[] out, Syscall syscall) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(Math.max(1, out.length));
             MemorySegment callState = arena.allocate(CALL_STATE);
             long done = 0;
             try {
                 while (done < out.length) {
-                    long n = (long) GETRANDOM.invokeExact(callState, buffer.asSlice(done), out.length - done, 0);
+                    long n = syscall.invoke(callState, buffer.asSlice(done), out.length - done);
                     if (n < 0) {
-                        int errno = (int) ERRNO.get(callState, 0L);
+                        int errno = errno(callState);
                         if (errno == EINTR) {
-                            continue;
+                            continue; // a signal arrived before any byte was copied
                         }
                         throw new ProviderException("getrandom(2) failed with errno " + errno
                                 + "; no output is produced without kernel entropy");
                     }
-                    done += n;
+                    if (n == 0) {
+                        throw new ProviderException("getrandom(2) returned no bytes; no output is produced");
+                    }
+                    done += n; // a short read (a signal mid-copy): ask for the rest
                 }
                 MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, out, 0, out.length);
             } finally {
@@ -105,6 +119,14 @@ public final class KernelEntropy implements EntropySource {
         } catch (Throwable t) {
             throw new ProviderException("getrandom(2) downcall failed", t);
         }
+    }
+
+    static int errno(MemorySegment callState) {
+        return (int) ERRNO.get(callState, 0L);
+    }
+
+    static void setErrno(MemorySegment callState, int errno) {
+        ERRNO.set(callState, 0L, errno);
     }
 
     private static void readUrandom(byte[] out) {

@@ -195,6 +195,24 @@ public class EpochBinding {
         }
     }
 
+    /** Whether the page was found truncated or replaced. */
+    public boolean stale() {
+        return stale;
+    }
+
+    /**
+     * The word for reports (toString, the MBean), off the draw path: a fault from a
+     * truncated page marks the binding lost and yields empty instead of an error.
+     */
+    public java.util.OptionalInt reportWord() {
+        try {
+            return java.util.OptionalInt.of(word());
+        } catch (InternalError pageFault) {
+            lost("was truncated while mapped (" + pageFault.getMessage() + ")");
+            return java.util.OptionalInt.empty();
+        }
+    }
+
     /** The current word: one acquire load, the only thing a draw reads from here. */
     public int word() {
         return EpochPage.loadWord(word);
