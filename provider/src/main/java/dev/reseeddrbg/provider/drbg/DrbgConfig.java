@@ -65,7 +65,8 @@ public record DrbgConfig(Mechanism mechanism, String algorithm, int strength, Dr
             } else if (allAlgorithms().contains(part.toUpperCase(Locale.ROOT))) {
                 algorithm = once(algorithm, part.toUpperCase(Locale.ROOT), text, "algorithm");
             } else if (lower.matches("\\d+")) {
-                int s = Integer.parseInt(lower);
+                // Found by ConfigParserFuzzTest: a long digit string overflowed parseInt.
+                int s = lower.length() > 4 ? -1 : Integer.parseInt(lower);
                 if (s != 112 && s != 128 && s != 192 && s != 256) {
                     throw invalid(text, "strength " + part, "allowed strengths: 112, 128, 192, 256");
                 }

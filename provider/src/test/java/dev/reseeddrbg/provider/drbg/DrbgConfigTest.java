@@ -46,6 +46,7 @@ class DrbgConfigTest {
         "CTR_DRBG,,AES-256        | an empty part",
         "CTR_DRBG,Hash_DRBG       | a second mechanism",
         "SHA-1                    | 'SHA-1' is not valid",
+        "11111111111111111111111  | strength 11111111111111111111111 is not valid",
     })
     void badValuesNameTheValueAndTheAllowedOnes(String text, String message) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DrbgConfig.parse(text));
