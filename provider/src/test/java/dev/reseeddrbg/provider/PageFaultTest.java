@@ -129,6 +129,7 @@ class PageFaultTest {
     void racingNotifierProcessesNeverLeaveAStateOnAnOldSeed() throws Exception {
         try (PageFixture page = new PageFixture(dir)) {
             SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            random.nextBytes(new byte[32]); // this thread's state exists before the race
             int start = EpochWord.epoch(page.word());
             List<Process> notifiers = new ArrayList<>();
             for (int p = 0; p < 3; p++) {
@@ -156,7 +157,7 @@ class PageFaultTest {
             }
             assertEquals((start + 60_000) & EpochWord.EPOCH_MASK, EpochWord.epoch(page.word()),
                     "three processes racing: not one notification lost");
-            // One more notification: every state must reseed at its next draw, once.
+            // One more notification: this thread's state must reseed at its next draw, once.
             page.notify("vm-snapshot");
             long before = ProviderCounters.reseeds();
             random.nextBytes(new byte[32]);
