@@ -4,6 +4,8 @@ import dev.reseeddrbg.provider.ReseedProvider;
 import dev.reseeddrbg.simkernel.KernelPage;
 import dev.reseeddrbg.simkernel.Notifier;
 import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -49,7 +51,9 @@ public final class RandomStream implements Callable<Integer> {
             byte[] chunk = new byte[8192];
             long written = 0;
             long sinceNotify = 0;
-            OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
+            // Not System.out: a PrintStream swallows the EPIPE of a reader that has had
+            // enough, and the stream would run forever.
+            OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
             while (bytes == 0 || written < bytes) {
                 random.nextBytes(chunk);
                 int n = (int) (bytes == 0 ? chunk.length : Math.min(chunk.length, bytes - written));
