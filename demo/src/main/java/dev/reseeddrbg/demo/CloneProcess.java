@@ -12,8 +12,10 @@ import java.util.stream.Collectors;
 import javax.management.JMX;
 import javax.management.ObjectName;
 import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.prng.BasicEntropySourceProvider;
 import org.bouncycastle.crypto.prng.EntropySource;
 import org.bouncycastle.crypto.prng.drbg.HashSP800DRBG;
+import org.bouncycastle.util.test.FixedSecureRandom;
 
 /**
  * One "VM restored from the snapshot": a JVM whose DRBGs start in the snapshot's state.
@@ -65,22 +67,7 @@ public final class CloneProcess {
         SnapshotEntropySource.expand(seed, 100, entropy);
         byte[] nonce = new byte[16];
         SnapshotEntropySource.expand(seed, 101, nonce);
-        EntropySource fixed = new EntropySource() {
-            @Override
-            public boolean isPredictionResistant() {
-                return false;
-            }
-
-            @Override
-            public byte[] getEntropy() {
-                return entropy.clone();
-            }
-
-            @Override
-            public int entropySize() {
-                return 256;
-            }
-        };
+        EntropySource fixed = new BasicEntropySourceProvider(new FixedSecureRandom(entropy), false).get(256);
         return new HashSP800DRBG(new SHA256Digest(), 256, fixed, null, nonce);
     }
 }

@@ -8,17 +8,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.bouncycastle.crypto.prng.EntropySource;
+import org.bouncycastle.crypto.prng.BasicEntropySourceProvider;
 import org.bouncycastle.crypto.prng.drbg.SP80090DRBG;
+import org.bouncycastle.util.test.FixedSecureRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -131,8 +130,8 @@ class CavpKnownAnswerTest {
 
     /** The harness flow of SOURCE.md: instantiate, [reseed], generate twice, compare the second. */
     private static boolean run(Mechanism mechanism, String algorithm, Case c) {
-        Deque<byte[]> entropy = new ArrayDeque<>();
-        entropy.add(c.one("EntropyInput"));
+        // The entropy inputs the DRBG will ask for, in order, all of one length.
+        List<byte[]> entropy = new ArrayList<>(List.of(c.one("EntropyInput")));
         Variant variant = c.variant();
         List<byte[]> additional = c.all("AdditionalInput");
         if (variant == Variant.PR_FALSE) {
@@ -140,8 +139,11 @@ class CavpKnownAnswerTest {
         } else if (variant == Variant.PR_TRUE) {
             entropy.addAll(c.all("EntropyInputPR"));
         }
-        int strength = Math.min(Mechanism.maxStrength(algorithm), c.one("EntropyInput").length * 8);
-        SP80090DRBG drbg = mechanism.instantiate(algorithm, strength, scripted(entropy),
+        int entropyBits = c.one("EntropyInput").length * 8;
+        int strength = Math.min(Mechanism.maxStrength(algorithm), entropyBits);
+        FixedSecureRandom script = new FixedSecureRandom(entropy.toArray(byte[][]::new));
+        SP80090DRBG drbg = mechanism.instantiate(algorithm, strength,
+                new BasicEntropySourceProvider(script, false).get(entropyBits),
                 nullIfEmpty(c.one("PersonalizationString")), nullIfEmpty(c.one("Nonce")));
         if (variant == Variant.PR_FALSE) {
             drbg.reseed(nullIfEmpty(c.one("AdditionalInputReseed")));
@@ -157,34 +159,11 @@ class CavpKnownAnswerTest {
                 drbg.generate(out, nullIfEmpty(additional.get(i)), false);
             }
         }
-        return entropy.isEmpty() && MessageDigest.isEqual(out, expected);
+        return script.isExhausted() && MessageDigest.isEqual(out, expected);
     }
 
     private static byte[] nullIfEmpty(byte[] b) {
         return b.length == 0 ? null : b;
-    }
-
-    private static EntropySource scripted(Deque<byte[]> inputs) {
-        return new EntropySource() {
-            @Override
-            public boolean isPredictionResistant() {
-                return false;
-            }
-
-            @Override
-            public byte[] getEntropy() {
-                byte[] next = inputs.poll();
-                if (next == null) {
-                    throw new IllegalStateException("the DRBG asked for more entropy than the vector holds");
-                }
-                return next;
-            }
-
-            @Override
-            public int entropySize() {
-                return inputs.isEmpty() ? 0 : inputs.peek().length * 8;
-            }
-        };
     }
 
     /** Groups keyed "Mechanism|primitive line", cases in file order. */
