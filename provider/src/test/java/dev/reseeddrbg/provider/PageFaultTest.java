@@ -62,6 +62,20 @@ class PageFaultTest {
     }
 
     @Test
+    void anUnreadablePageIsRefused() throws Exception {
+        // Root reads any file whatever its mode, so this can only be shown as another user.
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0,
+                "running as root: file modes do not stop root from reading");
+        try (PageFixture page = new PageFixture(dir)) {
+            Path unreadable = dir.resolve("unreadable");
+            Files.copy(page.path(), unreadable);
+            Files.setPosixFilePermissions(unreadable, java.nio.file.attribute.PosixFilePermissions.fromString("-w-------"));
+            assertTrue(refusal(page, unreadable).contains("permission denied"));
+        }
+    }
+
+    @Test
     void aTruncatedPageIsSurvivedInAChildJvm() throws Exception {
         Path embedded = dir.resolve("embedded-case");
         KernelPage.initialize(embedded).close();
