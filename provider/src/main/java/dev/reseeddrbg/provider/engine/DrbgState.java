@@ -301,10 +301,6 @@ final class DrbgState {
         bufferPos = buffer.length;
     }
 
-    int seededWord() {
-        return seededWord;
-    }
-
     /** Whether every byte of the buffer is zero (tests: nothing left after a wipe). */
     boolean bufferIsZero() {
         for (byte b : buffer) {

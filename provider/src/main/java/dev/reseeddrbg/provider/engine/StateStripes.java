@@ -86,8 +86,4 @@ final class StateStripes {
             }
         }
     }
-
-    int size() {
-        return stripes.length;
-    }
 }

@@ -250,7 +250,7 @@ public class EpochBinding {
     @Override
     public String toString() {
         return source == Source.PAGE ? "page=" + configuredPath
-                : source.label() + " (page " + configuredPath + " unusable)";
+                : source.label() + " (" + fallbackReason + ")";
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.reseeddrbg.provider.testing;
 
 import java.lang.management.ManagementFactory;
-import java.util.Map;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -42,9 +41,5 @@ public final class ProviderCounters {
             }
         }
         throw new AssertionError("no cause " + cause + " in " + table);
-    }
-
-    public static Map<String, Object> snapshot() {
-        return Map.of("Reseeds", reseeds(), "Word", attribute("Word"), "PagePath", attribute("PagePath"));
     }
 }
