@@ -116,14 +116,20 @@ final class DrbgState {
                     return;
                 }
                 stats.discarded();
+                Arrays.fill(out, (byte) 0);
             } catch (InternalError pageFault) {
                 // The JVM turns the SIGBUS of a load from a truncated mapping into this.
+                Arrays.fill(out, (byte) 0);
                 epoch.lost("was truncated while mapped (" + pageFault.getMessage() + ")");
                 rebind();
             } catch (PageReplaced replaced) {
+                Arrays.fill(out, (byte) 0);
                 rebind();
+            } catch (RuntimeException failed) {
+                // Whatever was copied before the failure never passed check (2).
+                Arrays.fill(out, (byte) 0);
+                throw failed;
             }
-            Arrays.fill(out, (byte) 0);
         }
     }
 
