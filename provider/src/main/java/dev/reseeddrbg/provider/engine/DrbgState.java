@@ -307,6 +307,11 @@ final class DrbgState {
         bufferPos = buffer.length;
     }
 
+    /** The next {@code n} generated-ahead bytes, without serving them (tests: what a stale draw would get). */
+    byte[] peekBuffered(int n) {
+        return Arrays.copyOfRange(buffer, bufferPos, Math.min(buffer.length, bufferPos + n));
+    }
+
     /** Whether every byte of the buffer is zero (tests: nothing left after a wipe). */
     boolean bufferIsZero() {
         for (byte b : buffer) {
