@@ -107,6 +107,15 @@ public final class EpochPage {
     }
 
     /**
+     * The word at {@code wordOffset} inside {@code memory}, a segment that contains a
+     * verified page (acquire semantics); for readers that address the page inside a
+     * larger constant segment, which lets the JIT drop per-load checks.
+     */
+    public static int loadWord(MemorySegment memory, long wordOffset) {
+        return (int) WORD.getAcquire(memory, wordOffset);
+    }
+
+    /**
      * One notification from {@code notifierId}: counter + 1 (mod 2^24) and the ID, by CAS.
      * A failed CAS means another notifier got in first; retrying on the fresh word keeps
      * both notifications, so N calls always advance the counter by exactly N.

@@ -95,6 +95,7 @@ class MissingPagePolicyTest {
             {"reseeddrbg.reseedInterval", "0", "whole number from 1"},
             {"reseeddrbg.reseedAge", "soon", "positive duration"},
             {"reseeddrbg.bufferSize", "-1", "whole number from 0"},
+            {"reseeddrbg.bufferSize", "65536", "to 32768"},
             {"reseeddrbg.config", "MD5", "'MD5' is not valid"},
         };
         for (String[] c : cases) {

@@ -55,6 +55,13 @@ final class DrbgState {
     /** Generated-ahead output: bytes [bufferPos, length) are unread and were generated under seededWord; the rest are zero. */
     private final byte[] buffer;
     private int bufferPos;
+    /**
+     * Bytes the next refill generates. Right after a (re)seed it is small, so that the
+     * first draw after a notification pays for 1 KiB, not for a whole buffer (16 KiB,
+     * about 25 us); each refill after that generates four times more, up to the buffer.
+     */
+    private int nextRefill;
+    private static final int FIRST_REFILL = 1024;
     /** Generate calls since the last (re)seed, against reseeddrbg.reseedInterval. */
     private long generatesSinceSeed;
     /** System.nanoTime() of the last (re)seed, against reseeddrbg.reseedAge. */
@@ -72,6 +79,7 @@ final class DrbgState {
         this.stats = stats;
         this.buffer = new byte[settings.bufferSize()];
         this.bufferPos = buffer.length;
+        this.nextRefill = Math.min(FIRST_REFILL, buffer.length);
         this.bcEntropy = new EntropySource() {
             @Override
             public boolean isPredictionResistant() {
@@ -251,8 +259,7 @@ final class DrbgState {
         int off = 0;
         while (off < out.length) {
             if (bufferPos == buffer.length) {
-                generate(buffer, null);
-                bufferPos = 0;
+                refill();
             }
             int n = Math.min(out.length - off, buffer.length - bufferPos);
             System.arraycopy(buffer, bufferPos, out, off, n);
@@ -260,6 +267,23 @@ final class DrbgState {
             bufferPos += n;
             off += n;
         }
+    }
+
+    /** Generates the next nextRefill bytes into the end of the (empty) buffer. */
+    private void refill() {
+        int n = nextRefill;
+        nextRefill = Math.min(buffer.length, 4 * n);
+        if (n == buffer.length) {
+            generate(buffer, null);
+        } else {
+            // The engine fills whole arrays. This happens a few times after each reseed,
+            // never in the steady state, so a temporary array costs nothing that matters.
+            byte[] part = new byte[n];
+            generate(part, null);
+            System.arraycopy(part, 0, buffer, buffer.length - n, n);
+            Arrays.fill(part, (byte) 0);
+        }
+        bufferPos = buffer.length - n;
     }
 
     private void generateDirect(byte[] out, boolean predictionResistance, byte[] additionalInput) {
@@ -305,11 +329,12 @@ final class DrbgState {
     private void wipeBuffer() {
         Arrays.fill(buffer, (byte) 0);
         bufferPos = buffer.length;
+        nextRefill = Math.min(FIRST_REFILL, buffer.length);
     }
 
     /** The next {@code n} generated-ahead bytes, without serving them (tests: what a stale draw would get). */
     byte[] peekBuffered(int n) {
-        return Arrays.copyOfRange(buffer, bufferPos, Math.min(buffer.length, bufferPos + n));
+        return Arrays.copyOfRange(buffer, bufferPos, (int) Math.min(buffer.length, (long) bufferPos + n));
     }
 
     /** Whether every byte of the buffer is zero (tests: nothing left after a wipe). */

@@ -2,6 +2,7 @@ package dev.reseeddrbg.provider.engine;
 
 import dev.reseeddrbg.provider.ConfigurationException;
 import dev.reseeddrbg.provider.drbg.DrbgConfig;
+import dev.reseeddrbg.provider.drbg.Mechanism;
 import dev.reseeddrbg.provider.epoch.MissingPagePolicy;
 import java.nio.file.Path;
 import java.security.Security;
@@ -41,7 +42,8 @@ public record ProviderSettings(Path page, DrbgConfig config, MissingPagePolicy o
     public static final int DEFAULT_BUFFER_SIZE = 16384;
     /** SP 800-90A Table 2/3: reseed_interval is at most 2^48 generate calls. */
     private static final long MAX_RESEED_INTERVAL = 1L << 48;
-    private static final int MAX_BUFFER_SIZE = 1 << 16;
+    /** A refill is one generate call, so at most one request's worth (SP 800-90A Table 3, as Bouncy Castle limits it). */
+    private static final int MAX_BUFFER_SIZE = Mechanism.MAX_BYTES_PER_REQUEST;
 
     /** Reads every property now; an invalid value throws IllegalArgumentException naming it. */
     public static ProviderSettings current() {

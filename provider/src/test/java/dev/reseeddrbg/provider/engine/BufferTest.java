@@ -30,9 +30,7 @@ class BufferTest {
     void bufferedBytesAreServedWhileQuietAndDroppedOnANotification() throws Exception {
         try (PageFixture page = new PageFixture(dir)) {
             ReseedDrbgSpi spi = new ReseedDrbgSpi(null);
-            SecureRandom random = new SecureRandom(spi, new ReseedProvider()) {
-                private static final long serialVersionUID = 1L;
-            };
+            SecureRandom random = secureRandom(spi);
             random.nextBytes(new byte[16]);
             DrbgState state = onlyState(spi);
 
@@ -47,5 +45,40 @@ class BufferTest {
             random.nextBytes(fresh);
             assertFalse(Arrays.equals(stale, fresh), "after a notification the buffered bytes are never served");
         }
+    }
+
+    /**
+     * After every reseed the buffer refills 1 KiB, then 4 KiB, then the whole 16 KiB: a
+     * notification costs the next draw one small generate, and the buffer never holds
+     * more than one refill.
+     */
+    @Test
+    void refillsStartSmallAfterEveryReseedAndGrowToTheBufferSize() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            ReseedDrbgSpi spi = new ReseedDrbgSpi(null);
+            SecureRandom random = secureRandom(spi);
+            random.nextBytes(new byte[32]);
+            DrbgState state = onlyState(spi);
+            for (int refill : new int[] {1024, 4096, 16384, 16384}) {
+                assertEquals(refill - 32, pending(state), "after a refill of " + refill);
+                random.nextBytes(new byte[refill - 32]);
+                assertEquals(0, pending(state));
+                random.nextBytes(new byte[32]);
+            }
+            page.notify("vm-snapshot");
+            random.nextBytes(new byte[32]);
+            assertEquals(1024 - 32, pending(state), "a notification starts the ramp again");
+        }
+    }
+
+    /** A SecureRandom over {@code spi}, so that the test can reach the spi's states. */
+    private static SecureRandom secureRandom(ReseedDrbgSpi spi) {
+        return new SecureRandom(spi, new ReseedProvider()) {
+            private static final long serialVersionUID = 1L;
+        };
+    }
+
+    private static int pending(DrbgState state) {
+        return state.peekBuffered(Integer.MAX_VALUE).length;
     }
 }
