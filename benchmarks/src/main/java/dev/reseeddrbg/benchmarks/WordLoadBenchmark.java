@@ -2,6 +2,8 @@ package dev.reseeddrbg.benchmarks;
 
 import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.PageFile;
+import dev.reseeddrbg.provider.epoch.EpochBinding;
+import dev.reseeddrbg.provider.epoch.MissingPagePolicy;
 import java.lang.foreign.Arena;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -28,10 +30,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class WordLoadBenchmark {
     private EpochPage page;
+    private EpochBinding binding;
 
     @Setup
     public void setup() throws Exception {
         page = PageFile.mapReadOnly(BenchPage.kernel().page().path(), Arena.global());
+        binding = EpochBinding.bind(BenchPage.kernel().page().path(), MissingPagePolicy.FAIL);
     }
 
     @Benchmark
@@ -39,8 +43,15 @@ public class WordLoadBenchmark {
         // JMH's empty baseline: the cost of the harness loop itself.
     }
 
+    /** Through the page's own segment: what readers without native access get. */
     @Benchmark
     public int loadWord() {
         return page.loadWord();
+    }
+
+    /** What a draw does with native access: the word's address in one constant all-memory segment. */
+    @Benchmark
+    public int bindingWord() {
+        return binding.word();
     }
 }

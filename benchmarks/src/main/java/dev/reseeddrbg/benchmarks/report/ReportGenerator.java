@@ -72,6 +72,7 @@ public final class ReportGenerator {
         peers(dir);
         scaling(dir);
         reseedCost();
+        ctrGenerate();
         return md.toString();
     }
 
@@ -123,7 +124,12 @@ public final class ReportGenerator {
         }
         md.append("## The check alone: acquire load of the mapped word\n\n| benchmark | ns/op |\n| --- | --- |\n");
         md.append("| JMH empty baseline | ").append(score(base.get())).append(" |\n");
-        md.append("| `EpochPage.loadWord()` on the read-only file mapping | ").append(score(load.get())).append(" |\n\n");
+        md.append("| `EpochPage.loadWord()` through the page's own segment (no native access) | ")
+                .append(score(load.get())).append(" |\n");
+        row("WordLoadBenchmark.bindingWord").ifPresent(r -> md.append(
+                "| `EpochBinding.word()`, what a draw does (address in a constant all-memory segment) | ")
+                .append(score(r)).append(" |\n"));
+        md.append('\n');
     }
 
     private Optional<Double> checkRatio() {
@@ -253,6 +259,25 @@ public final class ReportGenerator {
         md.append("| steady state | ").append(score(steady.get())).append(" |\n");
         md.append("| first draw after a notification (notify + reseed from getrandom + draw) | ")
                 .append(score(first.get())).append(" |\n\n");
+    }
+
+    private void ctrGenerate() {
+        List<String[]> rows = List.of(
+                new String[] {"shippedEngine", "Bouncy Castle CTR_DRBG over the shipped engine (JDK AES in runs)"},
+                new String[] {"bouncyCastleAes", "Bouncy Castle CTR_DRBG over Bouncy Castle's AES"},
+                new String[] {"loopWithoutCipher", "Bouncy Castle CTR_DRBG over a cipher that only copies (the loop's floor)"},
+                new String[] {"jdkAesCtrKeystream", "JDK AES/CTR, 16 KiB of keystream in one call"});
+        if (row("CtrGenerateBenchmark.shippedEngine").isEmpty()) {
+            return;
+        }
+        md.append("## One refill: a 16 KiB CTR_DRBG AES-256 generate call\n\n")
+                .append("| what | ns per 16 KiB | ns/byte |\n| --- | --- | --- |\n");
+        for (String[] r : rows) {
+            row("CtrGenerateBenchmark." + r[0]).ifPresent(res -> md.append("| ").append(r[1]).append(" | ")
+                    .append(score(res)).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.2f", res.score() / 16384)).append(" |\n"));
+        }
+        md.append('\n');
     }
 
     // ---------------------------------------------------------------- README
