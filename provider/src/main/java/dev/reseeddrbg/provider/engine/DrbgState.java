@@ -4,6 +4,7 @@ import dev.reseeddrbg.provider.drbg.DrbgConfig;
 import dev.reseeddrbg.provider.drbg.Mechanism;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import org.bouncycastle.crypto.prng.EntropySource;
 import org.bouncycastle.crypto.prng.drbg.SP80090DRBG;
@@ -119,7 +120,13 @@ final class DrbgState {
                 }
                 // (2) Read again after generating: a notification that landed meanwhile means
                 // these bytes may predate a snapshot. Discard them and go round again, which
-                // reseeds at (1).
+                // reseeds at (1). The fence is the vDSO's barrier() at the same place: the
+                // bytes must be read from the state before the word is. An acquire load only
+                // keeps later accesses after it, so without the fence the JIT could load the
+                // word first and copy afterwards, and a snapshot in between would give every
+                // clone the same bytes with a word that still matches. (On x86 the fence is
+                // an instruction-ordering constraint on the JIT only; it emits nothing.)
+                VarHandle.acquireFence();
                 if (epoch.word() == seededWord) {
                     return;
                 }
