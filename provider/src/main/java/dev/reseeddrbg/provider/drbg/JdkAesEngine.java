@@ -63,8 +63,9 @@ final class JdkAesEngine implements BlockCipher {
     private final byte[] run = new byte[MAX_RUN];
     private int runPos;
     private int runEnd;
-    /** The counter whose encryption is at runPos (once runPos reaches runEnd: the one after the run). */
-    private final byte[] expected = new byte[BLOCK];
+    /** The counter whose encryption is at runPos (once runPos reaches runEnd: the one after the run), as two big-endian halves. */
+    private long expectedHigh;
+    private long expectedLow;
     /** Length of the next run; FIRST_RUN after a key change, 0 once runs were given up for this key. */
     private int nextRun;
     private byte[] key;
@@ -112,7 +113,8 @@ final class JdkAesEngine implements BlockCipher {
 
     @Override
     public int processBlock(byte[] in, int inOff, byte[] out, int outOff) {
-        boolean expectedBlock = sameBlock(in, inOff, expected);
+        boolean expectedBlock = (long) LONG_BE.get(in, inOff) == expectedHigh
+                && (long) LONG_BE.get(in, inOff + 8) == expectedLow;
         if (expectedBlock && runPos < runEnd) {
             return serveFromRun(out, outOff);
         }
@@ -139,7 +141,10 @@ final class JdkAesEngine implements BlockCipher {
         LONG_NATIVE.set(run, runPos, 0L);
         LONG_NATIVE.set(run, runPos + 8, 0L);
         runPos += BLOCK;
-        increment(expected);
+        // expected += 1, as a 128-bit big-endian integer (what CTR_DRBG does to V)
+        if (++expectedLow == 0) {
+            expectedHigh++;
+        }
         return BLOCK;
     }
 
@@ -177,31 +182,18 @@ final class JdkAesEngine implements BlockCipher {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES/CTR failed", e);
         }
-        System.arraycopy(in, inOff, expected, 0, BLOCK);
+        expectedHigh = (long) LONG_BE.get(in, inOff);
+        expectedLow = (long) LONG_BE.get(in, inOff + 8);
         runPos = 0;
         runEnd = length;
         return true;
     }
 
-    /** Zeroes what the last run wrote; keeps {@link #expected}, so a successor is still recognised. */
+    /** Zeroes what the last run wrote; keeps the expected counter, so a successor is still recognised. */
     private void dropRun() {
         Arrays.fill(run, 0, runEnd, (byte) 0);
         runPos = 0;
         runEnd = 0;
-    }
-
-    private static boolean sameBlock(byte[] in, int inOff, byte[] block) {
-        return (long) LONG_BE.get(in, inOff) == (long) LONG_BE.get(block, 0)
-                && (long) LONG_BE.get(in, inOff + 8) == (long) LONG_BE.get(block, 8);
-    }
-
-    /** block += 1, as a 128-bit big-endian integer (what CTR_DRBG does to V). */
-    private static void increment(byte[] block) {
-        long low = (long) LONG_BE.get(block, 8) + 1;
-        LONG_BE.set(block, 8, low);
-        if (low == 0) {
-            LONG_BE.set(block, 0, (long) LONG_BE.get(block, 0) + 1);
-        }
     }
 
     @Override
