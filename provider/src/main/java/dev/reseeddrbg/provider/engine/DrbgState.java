@@ -79,8 +79,7 @@ final class DrbgState {
         this.settings = settings;
         this.stats = stats;
         this.buffer = new byte[settings.bufferSize()];
-        this.bufferPos = buffer.length;
-        this.nextRefill = Math.min(FIRST_REFILL, buffer.length);
+        wipeBuffer(); // starts empty, with the first refill small
         this.bcEntropy = new EntropySource() {
             @Override
             public boolean isPredictionResistant() {

@@ -17,11 +17,12 @@ import java.util.function.Supplier;
  * threads: 100,000 short-lived virtual threads share the same few states, and nothing is
  * left behind when a thread ends.
  *
- * <p>Why a hand-written lock and not ReentrantLock: a draw takes 70 ns, and an
- * uncontended ReentrantLock tryLock/unlock pair costs 14.5 ns of it on our machines,
- * because its unlock is a volatile store (a full fence on x86) so that it can see queued
- * waiters. A stripe lock here is a compare-and-set to take it and a release store to
- * give it back: 6.9 ns (measured with JMH, session 2). Without a queue, unlock cannot
+ * <p>Why a hand-written lock and not ReentrantLock: a 32-byte draw takes about 60 ns,
+ * and an uncontended ReentrantLock tryLock/unlock pair costs about 14 ns of it on our
+ * machines, because its unlock is a volatile store (a full fence on x86) so that it can
+ * see queued waiters. A stripe lock here is a compare-and-set to take it and a release
+ * store to give it back, about half that (benchmarks' LockCostBenchmark, which is not
+ * part of benchmarks/run: 13.4 vs 6.0 ns on 2026-11-28). Without a queue, unlock cannot
  * wake anyone; a thread that finds every stripe busy (more threads inside a draw than
  * stripes, which needs preempted holders) spins briefly, then yields, then sleeps in
  * short timed parks and tries again. Nobody waits longer than the holder's draw plus
@@ -92,7 +93,7 @@ final class StateStripes {
     /** Locks a stripe for the calling thread and returns it, its state created. Unlock when done. */
     Stripe lock() {
         int home = (int) Thread.currentThread().threadId() & mask;
-        for (int attempt = 0; ; attempt++) {
+        for (int attempt = 0; ; attempt++) { // any free stripe will do, so look at all of them
             for (int i = 0; i <= mask; i++) {
                 Stripe s = stripes[(home + i) & mask];
                 if (s.tryLock()) {
@@ -128,7 +129,7 @@ final class StateStripes {
     /** Runs {@code action} on every state that exists, each under its lock. */
     void forEachState(boolean create, Consumer<DrbgState> action) {
         for (Stripe s : stripes) {
-            for (int attempt = 0; !s.tryLock(); attempt++) {
+            for (int attempt = 0; !s.tryLock(); attempt++) { // this one and no other
                 backOff(attempt);
             }
             try {

@@ -19,7 +19,9 @@ class BufferTest {
     @TempDir
     Path dir;
 
-    private static DrbgState onlyState(ReseedDrbgSpi spi) {
+    /** Draws {@code n} bytes, which instantiates the instance's one state, and returns that state. */
+    private static DrbgState firstDraw(ReseedDrbgSpi spi, SecureRandom random, int n) {
+        random.nextBytes(new byte[n]);
         List<DrbgState> states = new ArrayList<>();
         spi.stripes().forEachState(false, states::add);
         assertEquals(1, states.size());
@@ -31,8 +33,7 @@ class BufferTest {
         try (PageFixture page = new PageFixture(dir)) {
             ReseedDrbgSpi spi = new ReseedDrbgSpi(null);
             SecureRandom random = secureRandom(spi);
-            random.nextBytes(new byte[16]);
-            DrbgState state = onlyState(spi);
+            DrbgState state = firstDraw(spi, random, 16);
 
             byte[] pending = state.peekBuffered(16);
             byte[] quiet = new byte[16];
@@ -57,8 +58,7 @@ class BufferTest {
         try (PageFixture page = new PageFixture(dir)) {
             ReseedDrbgSpi spi = new ReseedDrbgSpi(null);
             SecureRandom random = secureRandom(spi);
-            random.nextBytes(new byte[32]);
-            DrbgState state = onlyState(spi);
+            DrbgState state = firstDraw(spi, random, 32);
             for (int refill : new int[] {1024, 4096, 16384, 16384}) {
                 assertEquals(refill - 32, pending(state), "after a refill of " + refill);
                 random.nextBytes(new byte[refill - 32]);
