@@ -86,13 +86,21 @@ public class CheckCostBenchmark {
 
     @Setup
     public void setup() throws Exception {
+        random = bound(check.equals("on"));
+        random.nextBytes(out);
+    }
+
+    /** ReseedDRBG CTR_DRBG AES-256 over the real page ({@code checked}) or over {@link UncheckedBinding}. */
+    static SecureRandom bound(boolean checked) throws Exception {
         Path path = BenchPage.kernel().page().path();
         System.setProperty("reseeddrbg.config", "CTR_DRBG,AES-256,256");
-        EpochBinding binding = check.equals("on")
-                ? EpochBinding.bind(path, MissingPagePolicy.FAIL)
+        // The real page is bound first in every variant, as in a real process, where it is
+        // the JVM's first binding and so read at a constant address.
+        EpochBinding page = EpochBinding.bind(path, MissingPagePolicy.FAIL);
+        EpochBinding binding = checked
+                ? page
                 : new UncheckedBinding(EpochPage.format(Arena.global().allocate(PageLayout.PAGE_SIZE, 4096), null), path);
-        random = SecureRandom.getInstance(BoundProvider.ALGORITHM, new BoundProvider(binding));
-        random.nextBytes(out);
+        return SecureRandom.getInstance(BoundProvider.ALGORITHM, new BoundProvider(binding));
     }
 
     @Benchmark

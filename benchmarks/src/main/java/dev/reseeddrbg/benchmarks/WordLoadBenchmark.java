@@ -4,7 +4,10 @@ import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.PageFile;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import dev.reseeddrbg.provider.epoch.MissingPagePolicy;
+import dev.reseeddrbg.simkernel.KernelPage;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,11 +34,15 @@ import org.openjdk.jmh.annotations.Warmup;
 public class WordLoadBenchmark {
     private EpochPage page;
     private EpochBinding binding;
+    private EpochBinding laterBinding;
 
     @Setup
     public void setup() throws Exception {
         page = PageFile.mapReadOnly(BenchPage.kernel().page().path(), Arena.global());
         binding = EpochBinding.bind(BenchPage.kernel().page().path(), MissingPagePolicy.FAIL);
+        Path second = Files.createTempDirectory("reseeddrbg-bench-").resolve("epoch");
+        KernelPage.initialize(second);
+        laterBinding = EpochBinding.bind(second, MissingPagePolicy.FAIL);
     }
 
     @Benchmark
@@ -49,9 +56,18 @@ public class WordLoadBenchmark {
         return page.loadWord();
     }
 
-    /** What a draw does with native access: the word's address in one constant all-memory segment. */
+    /**
+     * What a draw does with native access: an address in one constant all-memory segment,
+     * and, this being the JVM's first binding, a constant address.
+     */
     @Benchmark
     public int bindingWord() {
         return binding.word();
+    }
+
+    /** A binding made after the first: the same segment, the address read from a field. */
+    @Benchmark
+    public int laterBindingWord() {
+        return laterBinding.word();
     }
 }

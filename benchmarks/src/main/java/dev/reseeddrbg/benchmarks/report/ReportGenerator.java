@@ -126,8 +126,11 @@ public final class ReportGenerator {
         md.append("| JMH empty baseline | ").append(score(base.get())).append(" |\n");
         md.append("| `EpochPage.loadWord()` through the page's own segment (no native access) | ")
                 .append(score(load.get())).append(" |\n");
+        row("WordLoadBenchmark.laterBindingWord").ifPresent(r -> md.append(
+                "| `EpochBinding.word()` of a later binding (constant all-memory segment, address from a field) | ")
+                .append(score(r)).append(" |\n"));
         row("WordLoadBenchmark.bindingWord").ifPresent(r -> md.append(
-                "| `EpochBinding.word()`, what a draw does (address in a constant all-memory segment) | ")
+                "| `EpochBinding.word()` of the JVM's first binding, what a draw does (constant address) | ")
                 .append(score(r)).append(" |\n"));
         md.append('\n');
     }
@@ -283,18 +286,8 @@ public final class ReportGenerator {
     // ---------------------------------------------------------------- README
 
     private void updateReadme(Path readme, Path json, String command) throws IOException {
-        if (!Files.exists(readme)) {
-            return;
-        }
-        String text = Files.readString(readme);
-        int start = text.indexOf(README_START);
-        int end = text.indexOf(README_END);
-        if (start < 0 || end < start) {
-            System.err.println("README has no benchmark markers; left unchanged");
-            return;
-        }
         JmhResult any = results.getFirst();
-        StringBuilder block = new StringBuilder(README_START).append('\n');
+        StringBuilder block = new StringBuilder();
         block.append("Latest run: ").append(LocalDate.now()).append(", ").append(Machine.describe()).append(", JDK ")
                 .append(any.jdk()).append(", `").append(command).append("` (").append(json.getFileName())
                 .append("; full tables in [benchmarks/results/REPORT.md](benchmarks/results/REPORT.md)).\n\n");
@@ -305,8 +298,7 @@ public final class ReportGenerator {
         if (Files.exists(json.resolveSibling("thread-scaling.png"))) {
             block.append("![thread scaling](benchmarks/results/thread-scaling.png)\n");
         }
-        block.append(README_END);
-        Files.writeString(readme, text.substring(0, start) + block + text.substring(end + README_END.length()));
+        ReadmeBlock.replace(readme, README_START, README_END, block.toString());
     }
 
     // ---------------------------------------------------------------- lookups

@@ -29,10 +29,12 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * DRBG logic stays Bouncy Castle's; only the block cipher calls are batched. The CAVP
  * test runs this engine.
  *
- * <p>Run sizes: the first block after a key change starts a short run (4 blocks: enough
- * for the update step, which is all some keys are used for); each run that is used up by
- * consecutive requests is followed by one four times longer, up to a whole 16 KiB generate
- * plus its update. A request outside the run (the derivation function's chained blocks
+ * <p>Run sizes: the first block after a key change starts a run as long as the counter
+ * walk under the previous key (at least 4 blocks, enough for the update step, which is all
+ * some keys are used for), because refills of one size follow each other: in the steady
+ * state one AES/CTR call makes exactly a 16 KiB generate plus its update. Each run that is
+ * used up by consecutive requests is followed by one four times longer, up to that same
+ * size. A request outside the run (the derivation function's chained blocks
  * are not counters) is encrypted singly, and no more runs are tried under that key. The
  * ECB cipher is keyed only when it is needed, so an ordinary generate expands its key once
  * (for AES/CTR), not twice.
@@ -66,8 +68,10 @@ final class JdkAesEngine implements BlockCipher {
     /** The counter whose encryption is at runPos (once runPos reaches runEnd: the one after the run), as two big-endian halves. */
     private long expectedHigh;
     private long expectedLow;
-    /** Length of the next run; FIRST_RUN after a key change, 0 once runs were given up for this key. */
+    /** Length of the next run; see {@link #init}. 0 once runs were given up for this key. */
     private int nextRun;
+    /** Bytes served from runs under the current key, i.e. how far the counter walk went. */
+    private int walked;
     private byte[] key;
     private SecretKeySpec keySpec;
     /** Whether {@link #ecb} holds the current key. */
@@ -92,7 +96,11 @@ final class JdkAesEngine implements BlockCipher {
             return; // same key (generate, then update): the run stays valid
         }
         dropRun();
-        nextRun = FIRST_RUN;
+        // A refill walks as far under each key as under the one before it (a whole
+        // generate plus its update step), so the first run covers that walk in one call;
+        // a key that only did the update step (after a reseed) gives a short run.
+        nextRun = Math.max(FIRST_RUN, Math.min(MAX_RUN, walked));
+        walked = 0;
         ecbKeyed = false;
         if (key != null) {
             Arrays.fill(key, (byte) 0);
@@ -189,9 +197,13 @@ final class JdkAesEngine implements BlockCipher {
         return true;
     }
 
-    /** Zeroes what the last run wrote; keeps the expected counter, so a successor is still recognised. */
+    /**
+     * Zeroes what is left of the run (served blocks were zeroed as they went); keeps the
+     * expected counter, so a successor is still recognised.
+     */
     private void dropRun() {
-        Arrays.fill(run, 0, runEnd, (byte) 0);
+        Arrays.fill(run, runPos, runEnd, (byte) 0);
+        walked += runPos;
         runPos = 0;
         runEnd = 0;
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Where an instance learns that a reseed is due: a page file mapped read-only (the real
@@ -35,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 public class EpochBinding {
     private static final System.Logger LOG = System.getLogger("dev.reseeddrbg");
     private static final ConcurrentHashMap<Path, EpochBinding> PAGES = new ConcurrentHashMap<>();
+    /** The first binding constructed, for {@link FirstBinding}. */
+    private static final AtomicReference<EpochBinding> FIRST = new AtomicReference<>();
     private static final long EMBEDDED_TIMER_SECONDS = 60;
     /** The in-process page once it exists (reading it must not create it). */
     private static volatile EpochPage embeddedPage;
@@ -61,11 +64,12 @@ public class EpochBinding {
      * call restricted methods (no --enable-native-access). Why: an acquire load through a
      * segment held in a field makes the JIT load that segment, check its arena is alive,
      * and check the offset against its length and alignment on every draw; through this
-     * static final segment those checks fold to constants. WordLoadBenchmark, two runs of
-     * 2026-11-28: 1.06 and 1.29 ns a load over JMH's baseline through the page's segment
-     * (loadWord), 0.61 and 0.54 ns through this one (bindingWord). A draw loads twice, and
-     * a 32-byte draw takes about 60 ns. Reading by raw address is safe only because every
-     * page is mapped into the global arena and never unmapped.
+     * static final segment those checks fold to constants. WordLoadBenchmark, 2026-11-28,
+     * ns per call with JMH's empty baseline at 0.30: 1.26 through the page's segment
+     * (loadWord), 0.53 through this one at an address held in a field (laterBindingWord),
+     * 0.38 at a constant address ({@link FirstBinding}). A draw loads twice, and a 32-byte
+     * draw takes about 60 ns. Reading by raw address is safe only because every page is
+     * mapped into the global arena and never unmapped.
      */
     private static final MemorySegment ALL_MEMORY = EpochBinding.class.getModule().isNativeAccessEnabled()
             ? MemorySegment.NULL.reinterpret(Long.MAX_VALUE) : null;
@@ -104,6 +108,7 @@ public class EpochBinding {
         this.configuredPath = configuredPath;
         this.fallbackReason = fallbackReason;
         this.fileKey = fileKey;
+        FIRST.compareAndSet(null, this); // last: wordAddress is set when FirstBinding reads it
     }
 
     /**
@@ -232,7 +237,26 @@ public class EpochBinding {
 
     /** The current word: one acquire load, the only thing a draw reads from here. */
     public int word() {
-        return ALL_MEMORY != null ? EpochPage.loadWord(ALL_MEMORY, wordAddress) : EpochPage.loadWord(word);
+        if (ALL_MEMORY == null) {
+            return EpochPage.loadWord(word);
+        }
+        return this == FirstBinding.BINDING ? EpochPage.loadWord(ALL_MEMORY, FirstBinding.ADDRESS)
+                : EpochPage.loadWord(ALL_MEMORY, wordAddress);
+    }
+
+    /**
+     * The first binding this JVM made (in practice the only one: one page per JVM) and its
+     * word's address, as constants. The JIT folds a static final into the load itself,
+     * where an address held in a field costs a field load and the segment's bounds and
+     * alignment checks on every load (the numbers are at {@link #ALL_MEMORY}).
+     * Initialised at the first word() call, so at least one binding exists by then.
+     */
+    private static final class FirstBinding {
+        static final EpochBinding BINDING = FIRST.get();
+        static final long ADDRESS = BINDING.wordAddress;
+
+        private FirstBinding() {
+        }
     }
 
     public Source source() {
