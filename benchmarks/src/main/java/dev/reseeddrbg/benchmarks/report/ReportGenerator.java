@@ -79,7 +79,11 @@ public final class ReportGenerator {
     // ---------------------------------------------------------------- targets
 
     private void targets() {
-        md.append("## Targets\n\n| target | measured | verdict |\n| --- | --- | --- |\n");
+        md.append("## Targets, as this one run saw them\n\n")
+                .append("Each ratio below comes from this run alone, whose variants ran one after the other. ")
+                .append("`benchmarks/run targets` measures the provider's speed targets in interleaved rounds with a ")
+                .append("confidence interval, and its verdicts are in [TARGETS.md](TARGETS.md).\n\n")
+                .append("| target | measured | verdict |\n| --- | --- | --- |\n");
         checkRatio().ifPresent(r -> target("page check costs at most 1% of nextBytes(32) (on/off, median over forks)",
                 String.format(Locale.ROOT, "%.3f", r), r <= 1.01));
         for (int size : new int[] {32, 1024}) {
