@@ -1,17 +1,49 @@
 package dev.reseeddrbg.benchmarks.report;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reseeddrbg.benchmarks.report.TargetRounds.Summary;
 import dev.reseeddrbg.benchmarks.report.TargetRounds.Target;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The verdicts of benchmarks/run targets: the median, its interval, and what counts as met. */
 class TargetRoundsTest {
-    private static final Target AT_LEAST_2 = new Target("t", "at least 2x", "ratio", List.of(), s -> s[0], 2.0, true);
-    private static final Target AT_MOST_1_01 = new Target("c", "at most 1%", "ratio", List.of(), s -> s[0], 1.01, false);
+    private static final Target AT_LEAST_2 = new Target("t", "at least 2x", "ratio", List.of(), s -> s[0], 2.0, true, null);
+    private static final Target AT_MOST_1_01 = new Target("c", "at most 1%", "ratio", List.of(), s -> s[0], 1.01, false, null);
+
+    @TempDir
+    Path dir;
+
+    /** Rounds run their variants in alternating order; a report from the TSV puts each score in its column. */
+    @Test
+    void aReportFromTheTsvPutsEveryScoreInItsColumn() throws Exception {
+        Path tsv = dir.resolve("targets.tsv");
+        Files.writeString(tsv, """
+                round\ttarget\tvariant\tscore\tunit
+                1\tthreads\tshared, 1 thread\t10.0\tops/us
+                1\tthreads\tshared, 2 threads\t19.0\tops/us
+                1\tthreads\tper-thread, 1\t11.0\tops/us
+                1\tthreads\tper-thread, 2\t21.0\tops/us
+                2\tthreads\tper-thread, 2\t22.0\tops/us
+                2\tthreads\tper-thread, 1\t12.0\tops/us
+                2\tthreads\tshared, 2 threads\t17.0\tops/us
+                2\tthreads\tshared, 1 thread\t10.0\tops/us
+                """);
+        Map<Target, List<double[]>> scores = TargetRounds.readTsv(tsv);
+        assertEquals(1, scores.size());
+        Map.Entry<Target, List<double[]>> threads = scores.entrySet().iterator().next();
+        assertEquals("threads", threads.getKey().key());
+        assertArrayEquals(new double[] {10, 19, 11, 21}, threads.getValue().get(0));
+        assertArrayEquals(new double[] {10, 17, 12, 22}, threads.getValue().get(1));
+        assertEquals(1.7, threads.getKey().ratio().applyAsDouble(threads.getValue().get(1)), 1e-12);
+    }
 
     @Test
     void binomialTailsAreExact() {
