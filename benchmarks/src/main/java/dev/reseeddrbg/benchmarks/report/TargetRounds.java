@@ -65,8 +65,8 @@ public final class TargetRounds {
                    Function<RunResult, double[]> scores, boolean ownIterations) {
         /** The usual variant: one column, JMH's primary score. */
         static Variant primary(String label, String benchmark, Map<String, String> params) {
-            return new Variant(List.of(label), benchmark, round -> params, r -> new double[] {r.getPrimaryResult().getScore()},
-                    false);
+            return new Variant(List.of(label), benchmark, round -> params,
+                    r -> new double[] {r.getPrimaryResult().getScore()}, false);
         }
     }
 
@@ -125,6 +125,12 @@ public final class TargetRounds {
             for (IterationResult it : b.getIterationResults()) {
                 Result<?> on = it.getSecondaryResults().get("drawsOn");
                 its.add(new double[] {it.getPrimaryResult().getScore(), on != null && on.getScore() > 0 ? 1 : 0});
+            }
+        }
+        for (int i = 1; i < its.size(); i++) {
+            if (its.get(i)[1] == its.get(i - 1)[1]) {
+                throw new IllegalStateException("CheckCostAlternatingBenchmark iterations " + i + " and " + (i + 1)
+                        + " ran the same variant; the pairing needs them to alternate (drawsOn counter missing?)");
             }
         }
         double[] local = new double[Math.max(0, its.size() - 2)];
