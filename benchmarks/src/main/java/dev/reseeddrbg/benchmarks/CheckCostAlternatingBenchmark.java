@@ -29,10 +29,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * binding call is bimorphic here, in both variants alike, where a real process has one
  * binding class. {@link CheckCostBenchmark} keeps the monomorphic, one-variant-per-fork view.
  *
- * <p>The method's own bias, measured with {@code -p offWord=page} (both instances check the
- * real page, an A/A run): 12 forks on 2026-11-28 gave a median neighbour ratio of 0.994
- * (0.986 to 1.017), against 1.014 and 1.017 for the real on/off comparison in the two
- * {@code benchmarks/run targets} runs of that day.
+ * <p>Controls, 12 forks each on 2026-11-28, median neighbour ratio (range): the method's
+ * own bias, {@code -p offWord=page} (both instances check the real page, an A/A run),
+ * 0.994 (0.986 to 1.017); the page against an acquire load of a heap field,
+ * {@code -p offWord=heap}, 1.008 (0.992 to 1.023). The real on/off comparison gave 1.014
+ * and 1.017 in the two {@code benchmarks/run targets} runs of that day. So about half of
+ * the check's cost is any acquire load at those two places in a draw, and half is
+ * reaching the page.
  *
  * <p>Which variant an iteration ran is reported by the per-iteration counters
  * {@code drawsOn} and {@code drawsOff}; {@code TargetRounds} pairs them up.
@@ -51,8 +54,9 @@ public class CheckCostAlternatingBenchmark {
         @Param({"on", "off"})
         public String first;
         /**
-         * What the "off" instance reads: "constant" (the check off) or "page", an A/A run in
-         * which both instances check the real page, to show the method's own bias.
+         * What the "off" instance reads: "constant" (the check off); or, as controls of the
+         * method, "page" (an A/A run: both instances check the real page) or "heap" (an
+         * acquire load of a heap field instead of the page).
          */
         @Param({"constant"})
         public String offWord;
@@ -63,12 +67,11 @@ public class CheckCostAlternatingBenchmark {
 
         @Setup(Level.Trial)
         public void setup() throws Exception {
-            boolean offChecks = offWord.equals("page");
             if (first.equals("on")) {
                 on = CheckCostBenchmark.bound(true);
-                off = CheckCostBenchmark.bound(offChecks);
+                off = CheckCostBenchmark.bound(offWord);
             } else {
-                off = CheckCostBenchmark.bound(offChecks);
+                off = CheckCostBenchmark.bound(offWord);
                 on = CheckCostBenchmark.bound(true);
             }
             on.nextBytes(out);

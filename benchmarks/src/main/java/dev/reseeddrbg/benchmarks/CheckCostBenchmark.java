@@ -7,6 +7,8 @@ import dev.reseeddrbg.provider.engine.ReseedDrbgSpi;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import dev.reseeddrbg.provider.epoch.MissingPagePolicy;
 import java.lang.foreign.Arena;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
@@ -58,6 +60,34 @@ public class CheckCostBenchmark {
     }
 
     /**
+     * A control for {@link CheckCostAlternatingBenchmark}: an acquire load, like the real
+     * check, but of an ordinary heap field that stays 0 instead of the mapped page.
+     */
+    static final class HeapWordBinding extends EpochBinding {
+        private static final VarHandle WORD;
+
+        static {
+            try {
+                WORD = MethodHandles.lookup().findVarHandle(HeapWordBinding.class, "word", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        @SuppressWarnings("unused") // read through WORD
+        private volatile int word;
+
+        HeapWordBinding(EpochPage page, Path path) {
+            super(page, Source.PAGE, path, null);
+        }
+
+        @Override
+        public int word() {
+            return (int) WORD.getAcquire(this);
+        }
+    }
+
+    /**
      * ReseedDRBG bound to a given binding, registered as the provider registers it
      * (ThreadSafe=true). A SecureRandom built with the public (spi, provider) constructor
      * instead has no algorithm name, so SecureRandom cannot see ThreadSafe and wraps every
@@ -92,14 +122,23 @@ public class CheckCostBenchmark {
 
     /** ReseedDRBG CTR_DRBG AES-256 over the real page ({@code checked}) or over {@link UncheckedBinding}. */
     static SecureRandom bound(boolean checked) throws Exception {
+        return bound(checked ? "page" : "constant");
+    }
+
+    /** Over the real page ("page"), {@link UncheckedBinding} ("constant") or {@link HeapWordBinding} ("heap"). */
+    static SecureRandom bound(String word) throws Exception {
         Path path = BenchPage.kernel().page().path();
         System.setProperty("reseeddrbg.config", "CTR_DRBG,AES-256,256");
         // The real page is bound first in every variant, as in a real process, where it is
         // the JVM's first binding and so read at a constant address.
         EpochBinding page = EpochBinding.bind(path, MissingPagePolicy.FAIL);
-        EpochBinding binding = checked
-                ? page
-                : new UncheckedBinding(EpochPage.format(Arena.global().allocate(PageLayout.PAGE_SIZE, 4096), null), path);
+        EpochPage unused = EpochPage.format(Arena.global().allocate(PageLayout.PAGE_SIZE, 4096), null);
+        EpochBinding binding = switch (word) {
+            case "page" -> page;
+            case "constant" -> new UncheckedBinding(unused, path);
+            case "heap" -> new HeapWordBinding(unused, path);
+            default -> throw new IllegalArgumentException("word source " + word + ": page, constant or heap");
+        };
         return SecureRandom.getInstance(BoundProvider.ALGORITHM, new BoundProvider(binding));
     }
 
