@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Controls, 12 forks each on 2026-11-28, median neighbour ratio (range): the method's
  * own bias, {@code -p offWord=page} (both instances check the real page, an A/A run),
  * 0.994 (0.986 to 1.017); the page against an acquire load of a heap field,
- * {@code -p offWord=heap}, 1.008 (0.992 to 1.023). The real on/off comparison gave 1.014
+ * {@code -p offWord=heap}, 1.007 (0.982 to 1.034). The real on/off comparison gave 1.014
  * and 1.017 in the two {@code benchmarks/run targets} runs of that day. So about half of
  * the check's cost is any acquire load at those two places in a draw, and half is
  * reaching the page.

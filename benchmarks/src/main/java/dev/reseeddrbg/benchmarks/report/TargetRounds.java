@@ -79,6 +79,16 @@ public final class TargetRounds {
         boolean meets(double r) {
             return atLeast ? r >= goal : r <= goal;
         }
+
+        /** The columns of one round, every variant's in order. */
+        List<String> columns() {
+            return variants.stream().flatMap(v -> v.columns().stream()).toList();
+        }
+    }
+
+    /** The target with this key ({@link #targets()}). */
+    static Target target(String key) {
+        return targets().stream().filter(t -> t.key().equals(key)).findFirst().orElseThrow();
     }
 
     /** A ratio reported next to a target's, to show what this machine allows at all; null when there is none. */
@@ -205,8 +215,7 @@ public final class TargetRounds {
 
     /** The rounds a run wrote to targets.tsv, each round's columns in the order the target lists them. */
     static Map<Target, List<double[]>> readTsv(Path tsv) throws IOException {
-        Map<String, Target> byKey = new LinkedHashMap<>();
-        targets().forEach(t -> byKey.put(t.key(), t));
+        Map<String, Target> byKey = targets().stream().collect(Collectors.toMap(Target::key, t -> t));
         Map<Target, Map<Integer, double[]>> rounds = new LinkedHashMap<>();
         List<String> lines = Files.readAllLines(tsv);
         for (String line : lines.subList(1, lines.size())) {
@@ -215,7 +224,7 @@ public final class TargetRounds {
             if (t == null) {
                 throw new IllegalArgumentException(tsv + ": unknown target " + f[1] + " in: " + line);
             }
-            List<String> columns = t.variants().stream().flatMap(v -> v.columns().stream()).toList();
+            List<String> columns = t.columns();
             int column = columns.indexOf(f[2]);
             if (column < 0) {
                 throw new IllegalArgumentException(tsv + ": " + f[1] + " has no column " + f[2] + "; it has " + columns);
@@ -354,7 +363,7 @@ public final class TargetRounds {
         scores.forEach((t, s) -> {
             md.append("## ").append(t.description()).append("\n\nRatio: ").append(t.ratioMeaning()).append(".\n\n");
             md.append("| round |");
-            List<String> columns = t.variants().stream().flatMap(v -> v.columns().stream()).toList();
+            List<String> columns = t.columns();
             columns.forEach(c -> md.append(' ').append(c).append(" |"));
             md.append(" ratio |\n| --- |");
             columns.forEach(c -> md.append(" --- |"));

@@ -33,8 +33,8 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * walk under the previous key (at least 4 blocks, enough for the update step, which is all
  * some keys are used for), because refills of one size follow each other: in the steady
  * state one AES/CTR call makes exactly a 16 KiB generate plus its update. Each run that is
- * used up by consecutive requests is followed by one four times longer, up to that same
- * size. A request outside the run (the derivation function's chained blocks
+ * used up by consecutive requests is followed by one four times longer, up to a 16 KiB
+ * generate plus its update ({@link #MAX_RUN}). A request outside the run (the derivation function's chained blocks
  * are not counters) is encrypted singly, and no more runs are tried under that key. The
  * ECB cipher is keyed only when it is needed, so an ordinary generate expands its key once
  * (for AES/CTR), not twice.

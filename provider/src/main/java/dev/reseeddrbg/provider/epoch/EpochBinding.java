@@ -65,9 +65,9 @@ public class EpochBinding {
      * segment held in a field makes the JIT load that segment, check its arena is alive,
      * and check the offset against its length and alignment on every draw; through this
      * static final segment those checks fold to constants. WordLoadBenchmark, 2026-11-28,
-     * ns per call with JMH's empty baseline at 0.30: 1.26 through the page's segment
-     * (loadWord), 0.53 through this one at an address held in a field (laterBindingWord),
-     * 0.38 at a constant address ({@link FirstBinding}). A draw loads twice, and a 32-byte
+     * three forks, ns per call: 1.26 through the page's segment (loadWord), 0.57 through
+     * this one at an address held in a field (laterBindingWord), 0.39 at a constant address
+     * ({@link FirstBinding}, bindingWord), JMH's empty baseline 0.38 ± 0.11. A draw loads twice, and a 32-byte
      * draw takes about 60 ns. Reading by raw address is safe only because every page is
      * mapped into the global arena and never unmapped.
      */
@@ -248,8 +248,10 @@ public class EpochBinding {
      * The first binding this JVM made (in practice the only one: one page per JVM) and its
      * word's address, as constants. The JIT folds a static final into the load itself,
      * where an address held in a field costs a field load and the segment's bounds and
-     * alignment checks on every load (the numbers are at {@link #ALL_MEMORY}).
-     * Initialised at the first word() call, so at least one binding exists by then.
+     * alignment checks on every load (the numbers are at {@link #ALL_MEMORY}). Any other
+     * binding, including a new one for the same path after its page was replaced, reads
+     * through its field: as correct, a little slower. Initialised at the first word()
+     * call, so at least one binding exists by then.
      */
     private static final class FirstBinding {
         static final EpochBinding BINDING = FIRST.get();
