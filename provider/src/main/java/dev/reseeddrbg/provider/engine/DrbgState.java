@@ -106,9 +106,14 @@ final class DrbgState {
     void nextBytes(byte[] out, boolean predictionResistance, byte[] additionalInput) {
         boolean direct = predictionResistance || additionalInput != null || out.length > buffer.length;
         while (true) {
+            // One read of the binding per round: both loads below then go to the same page,
+            // and the JIT tests which binding it is once, not at each load. Only rebind()
+            // replaces it, and it sends the draw round again.
+            EpochBinding binding = epoch;
             try {
-                // (1) The one acquire load before anything is produced.
-                int word = epoch.word();
+                // (1) The one acquire load before anything is produced. From here on
+                // seededWord == word: reseedFor records it, and nothing below records another.
+                int word = binding.word();
                 if (word != seededWord || drbg == null || reseedEveryDraw) {
                     reseedFor(word);
                 }
@@ -126,7 +131,7 @@ final class DrbgState {
                 // clone the same bytes with a word that still matches. (On x86 the fence is
                 // an instruction-ordering constraint on the JIT only; it emits nothing.)
                 VarHandle.acquireFence();
-                if (epoch.word() == seededWord) {
+                if (binding.word() == word) {
                     return;
                 }
                 stats.discarded();
