@@ -35,31 +35,35 @@ final class StateStripes {
     private static final int YIELDS = 64;
 
     /**
-     * A lock word with the state it guards. The padding keeps neighbouring stripes' lock
-     * words on different cache lines (and out of the adjacent-line prefetch pair):
-     * without it two threads on two stripes still bounce one line between their cores on
-     * every draw.
+     * The lock words, {@link #STRIDE} ints apart and as far from either end of the array:
+     * no lock word shares a cache line (or an adjacent-line prefetch pair) with another
+     * one, with the array's header, or with any object next to the array. Why an array and
+     * not a padded field in each stripe: the JVM lays out fields as it likes (it put an int
+     * into the 4 bytes after the object header, before any padding), and two objects
+     * allocated one after the other share lines; a stripe's lock word then shared a line
+     * with the stripe array that every other thread reads on every draw.
      */
-    @SuppressWarnings("unused")
-    static final class Stripe {
-        private static final VarHandle HELD;
+    private static final int STRIDE = 32;
+    private static final VarHandle LOCK = MethodHandles.arrayElementVarHandle(int[].class);
 
-        static {
-            try {
-                HELD = MethodHandles.lookup().findVarHandle(Stripe.class, "held", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
+    /**
+     * One DRBG state and the slot of its lock word. Immutable apart from {@link #state},
+     * which is written once, when the stripe is first used.
+     */
+    static final class Stripe {
+        private final int[] locks;
+        private final int slot;
+        /** Guarded by the lock word; created at the stripe's first use. */
+        DrbgState state;
+
+        Stripe(int[] locks, int slot) {
+            this.locks = locks;
+            this.slot = slot;
         }
 
-        /** 1 while a thread owns the stripe. Taken by CAS (acquire), released by a release store. */
-        private volatile int held;
-        /** Guarded by {@link #held}; created at the stripe's first use. */
-        DrbgState state;
-        private long p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15;
-
+        /** Takes the lock word from 0 to 1 by CAS (acquire); reads it first, so a busy stripe costs no write. */
         boolean tryLock() {
-            return held == 0 && HELD.compareAndSet(this, 0, 1);
+            return (int) LOCK.getVolatile(locks, slot) == 0 && LOCK.compareAndSet(locks, slot, 0, 1);
         }
 
         /**
@@ -67,7 +71,7 @@ final class StateStripes {
          * the store that frees it; the next owner's CAS reads that store and so sees them.
          */
         void unlock() {
-            HELD.setRelease(this, 0);
+            LOCK.setRelease(locks, slot, 0);
         }
     }
 
@@ -77,9 +81,10 @@ final class StateStripes {
 
     StateStripes(Supplier<DrbgState> newState) {
         int n = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors() * 2 - 1)) << 1;
+        int[] locks = new int[(n + 2) * STRIDE];
         this.stripes = new Stripe[n];
         for (int i = 0; i < n; i++) {
-            stripes[i] = new Stripe();
+            stripes[i] = new Stripe(locks, (i + 1) * STRIDE);
         }
         this.mask = n - 1;
         this.newState = newState;
