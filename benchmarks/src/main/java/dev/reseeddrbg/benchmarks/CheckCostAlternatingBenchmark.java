@@ -35,7 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code -p offWord=heap}, 1.007 (0.982 to 1.034). The real on/off comparison gave 1.014
  * and 1.017 in the two {@code benchmarks/run targets} runs of that day. So about half of
  * the check's cost is any acquire load at those two places in a draw, and half is
- * reaching the page.
+ * reaching the page. After the re-check was cut to a load, a compare and a branch (the
+ * "off" draw then has no re-check at all): 1.013 (1.006 to 1.017) over 20 rounds of
+ * {@code benchmarks/run targets 20 check}, and 1.014 (1.008 to 1.026) over 16 rounds.
  *
  * <p>Which variant an iteration ran is reported by the per-iteration counters
  * {@code drawsOn} and {@code drawsOff}; {@code TargetRounds} pairs them up.
