@@ -29,15 +29,22 @@ import org.openjdk.jmh.annotations.Warmup;
  * binding call is bimorphic here, in both variants alike, where a real process has one
  * binding class. {@link CheckCostBenchmark} keeps the monomorphic, one-variant-per-fork view.
  *
- * <p>Controls, 12 forks each on 2026-11-28, median neighbour ratio (range): the method's
- * own bias, {@code -p offWord=page} (both instances check the real page, an A/A run),
- * 0.994 (0.986 to 1.017); the page against an acquire load of a heap field,
- * {@code -p offWord=heap}, 1.007 (0.982 to 1.034). The real on/off comparison gave 1.014
- * and 1.017 in the two {@code benchmarks/run targets} runs of that day. So about half of
- * the check's cost is any acquire load at those two places in a draw, and half is
- * reaching the page. After the re-check was cut to a load, a compare and a branch (the
- * "off" draw then has no re-check at all): 1.013 (1.006 to 1.017) over 20 rounds of
- * {@code benchmarks/run targets 20 check}, and 1.014 (1.008 to 1.026) over 16 rounds.
+ * <p>What it measured on 2026-11-28, median over rounds or forks (range or interval):
+ * <ul>
+ * <li>Up to 8c43d36: on/off 1.014 and 1.017 ({@code benchmarks/run targets}, 10 rounds each),
+ *     1.013 and, re-run in the same hour as the line below, 1.015 (20 rounds of
+ *     {@code targets 20 check}). The controls then: {@code -p offWord=page} (both instances
+ *     check the page, an A/A run) 0.994 (0.986 to 1.017), {@code -p offWord=heap} (an
+ *     acquire load of a heap field instead of the page) 1.007 (0.982 to 1.034), 12 forks each.</li>
+ * <li>From 8410c49, where the stripe lock words moved into one padded array: on/off 0.993
+ *     (0.982 to 1.005, 16 rounds) and 0.997 (0.987 to 1.010, 20 rounds); controls 0.997
+ *     (page) and 0.995 (heap), 12 forks each. The check is no longer distinguishable from
+ *     the method's zero.</li>
+ * </ul>
+ * The check's own code did not change between those two lines; the lock around it did. So
+ * this measure moves by 1 to 2% with the shape of the compiled draw around the check (a
+ * throwaway variant that only tested a static flag moved it by 2%), and a single run near
+ * 1% decides little.
  *
  * <p>Which variant an iteration ran is reported by the per-iteration counters
  * {@code drawsOn} and {@code drawsOff}; {@code TargetRounds} pairs them up.
