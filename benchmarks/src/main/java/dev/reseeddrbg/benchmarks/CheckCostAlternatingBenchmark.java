@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *     (page) and 0.995 (heap), 12 forks each. The check is no longer distinguishable from
  *     the method's zero.</li>
  * </ul>
- * The check's own code did not change between those two lines; the lock around it did. So
+ * Between 8c43d36 and 8410c49 the check's own code did not change; the lock around it did. So
  * this measure moves by 1 to 2% with the shape of the compiled draw around the check (a
  * throwaway variant that only tested a static flag moved it by 2%), and a single run near
  * 1% decides little.

@@ -139,7 +139,7 @@ final class DrbgState {
             } catch (InternalError pageFault) {
                 // The JVM turns the SIGBUS of a load from a truncated mapping into this.
                 Arrays.fill(out, (byte) 0);
-                epoch.lost("was truncated while mapped (" + pageFault.getMessage() + ")");
+                binding.lost("was truncated while mapped (" + pageFault.getMessage() + ")");
                 rebind();
             } catch (PageReplaced replaced) {
                 Arrays.fill(out, (byte) 0);

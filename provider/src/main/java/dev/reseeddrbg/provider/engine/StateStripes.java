@@ -38,10 +38,11 @@ final class StateStripes {
      * The lock words, {@link #STRIDE} ints apart and as far from either end of the array:
      * no lock word shares a cache line (or an adjacent-line prefetch pair) with another
      * one, with the array's header, or with any object next to the array. Why an array and
-     * not a padded field in each stripe: the JVM lays out fields as it likes (it put an int
-     * into the 4 bytes after the object header, before any padding), and two objects
-     * allocated one after the other share lines; a stripe's lock word then shared a line
-     * with the stripe array that every other thread reads on every draw.
+     * not a padded field in each stripe: the JVM lays out fields as it likes (on JDK 25 it put
+     * that int into the 4 bytes after the object header, before the padding), so as first
+     * allocated, right after the stripe array, stripe 0's lock word shared a line with the
+     * array that every drawing thread reads. An array's elements stay where they are
+     * relative to each other, whatever the garbage collector moves.
      */
     private static final int STRIDE = 32;
     private static final VarHandle LOCK = MethodHandles.arrayElementVarHandle(int[].class);
