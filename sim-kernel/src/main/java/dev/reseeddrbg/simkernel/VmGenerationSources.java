@@ -13,23 +13,24 @@ import java.util.Optional;
  * found at start and reported by {@code simkernel status} and {@code run}.
  *
  * <ul>
- * <li><b>vmgenid</b> (ACPI VM_GEN_COUNTER; Firecracker, QEMU, Hyper-V): the kernel's
- *     vmgenid driver reseeds the kernel's own RNG on a generation change. Only Linux 6.8
- *     also sent user space a {@code NEW_VMGENID} uevent; on other kernels user space
- *     cannot see the change through it.</li>
- * <li><b>VMClock</b> (ACPI VMCLOCK; {@code /dev/vmclock0}, Linux 6.13+ driver
- *     ptp_vmclock): a page user space can map, whose {@code vm_generation_counter}
- *     changes on every restore when flag bit 8 is set. Usable here: see
- *     {@link VmClockNotifier}.</li>
- * <li><b>RNDEPOCH</b>: the 2023 reseed-notification proposal this project simulates
+ * <li><b>vmgenid</b> (ACPI VM_GEN_COUNTER; QEMU, Firecracker, Hyper-V, Cloud Hypervisor):
+ *     the kernel's vmgenid driver reseeds the kernel's own RNG on a new generation. It
+ *     sends user space no event (Linux 6.8's NEW_VMGENID uevent was reverted), but the
+ *     kernel logs the reseed, which is the next source.</li>
+ * <li><b>kernel-log</b>: {@code /dev/kmsg}, watched by {@link KernelLogNotifier} for the
+ *     record the vmgenid reseed prints. Usable where the vmgenid driver is bound and this
+ *     process may read the kernel log.</li>
+ * <li><b>vmclock</b> (ACPI VMCLOCK; {@code /dev/vmclock0}, driver ptp_vmclock since Linux
+ *     6.13, notifications since 7.0): a page whose {@code vm_generation_counter} changes on
+ *     every restore, watched by {@link VmClockNotifier}.</li>
+ * <li><b>rndepoch</b>: the 2023 reseed-notification proposal this project simulates
  *     never merged; no kernel offers it.</li>
  * </ul>
  */
 public final class VmGenerationSources {
     public static final Path ACPI_DEVICES = Path.of("/sys/bus/acpi/devices");
-    public static final Path VMCLOCK_DEVICE = Path.of("/dev/vmclock0");
 
-    /** One finding: what, whether user space can use it to notify, and why. */
+    /** One finding: what, whether the daemon can use it to notify, and why. */
     public record Finding(String source, boolean usable, String detail) {
         @Override
         public String toString() {
@@ -40,19 +41,32 @@ public final class VmGenerationSources {
     private VmGenerationSources() {
     }
 
+    /** What this machine offers, with the daemon's default devices. */
     public static List<Finding> probe() {
-        return probe(ACPI_DEVICES, VMCLOCK_DEVICE, System.getProperty("os.version", "?"));
+        return probe(ACPI_DEVICES, VmClockNotifier.DEFAULT_DEVICE, KernelLogNotifier.DEFAULT_DEVICE);
     }
 
-    static List<Finding> probe(Path acpiDevices, Path vmclockDevice, String kernel) {
+    /** What this machine offers, with the given device paths (a sysfs-shaped tree in tests). */
+    public static List<Finding> probe(Path acpiDevices, Path vmclockDevice, Path kmsgDevice) {
         List<Finding> findings = new ArrayList<>();
         Optional<Path> vmgenid = acpiDevice(acpiDevices, "VM_GEN_COUNTER");
-        boolean uevent = kernel.startsWith("6.8.") || kernel.equals("6.8");
-        findings.add(vmgenid.map(dev -> new Finding("vmgenid", uevent, "ACPI " + dev.getFileName() + ", driver "
-                        + driver(dev) + "; the kernel reseeds itself on a new generation; "
-                        + (uevent ? "Linux 6.8 sends NEW_VMGENID uevents" : "kernel " + kernel
-                        + " sends no NEW_VMGENID uevent (only 6.8 did)")))
+        Optional<String> driver = vmgenid.map(VmGenerationSources::driver);
+        boolean vmgenidBound = driver.filter("vmgenid"::equals).isPresent();
+        findings.add(vmgenid.map(dev -> new Finding("vmgenid", false, "ACPI " + dev.getFileName() + ", driver "
+                        + driver.orElseThrow() + (vmgenidBound ? "; the kernel reseeds itself on a new generation and "
+                        + "logs it, but sends user space no event" : "; no vmgenid driver bound, so the kernel does "
+                        + "not reseed on a restore (CONFIG_VMGENID)")))
                 .orElse(new Finding("vmgenid", false, "no ACPI VM_GEN_COUNTER device")));
+        Optional<String> unreadable = KernelLogNotifier.unreadableBecause(kmsgDevice);
+        if (unreadable.isPresent()) {
+            findings.add(new Finding("kernel-log", false, unreadable.get()));
+        } else if (!vmgenidBound) {
+            findings.add(new Finding("kernel-log", false, kmsgDevice + " readable and watched, but without a bound "
+                    + "vmgenid driver the kernel never logs '" + KernelLogNotifier.VM_FORK_MESSAGE + "'"));
+        } else {
+            findings.add(new Finding("kernel-log", true, kmsgDevice + " readable; the record '"
+                    + KernelLogNotifier.VM_FORK_MESSAGE + "' fires vm-snapshot"));
+        }
         Optional<Path> vmclockAcpi = acpiDevice(acpiDevices, "VMCLOCK");
         if (Files.exists(vmclockDevice)) {
             findings.add(new Finding("vmclock", true, vmclockDevice + " present; its vm_generation_counter is watched"));

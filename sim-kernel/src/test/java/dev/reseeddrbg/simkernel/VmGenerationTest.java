@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -24,73 +26,166 @@ import org.junit.jupiter.api.io.TempDir;
 /** The VM-generation probe on sysfs-shaped trees, and the VMClock notifier on a VMClock-shaped page file. */
 class VmGenerationTest {
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @TempDir
     Path dir;
 
+    private static Optional<String> noReseed(byte[] ignored) {
+        return Optional.empty();
+    }
+
     @Test
-    void probeReportsWhatThisMachineHas() {
-        List<VmGenerationSources.Finding> findings = VmGenerationSources.probe();
-        assertEquals(List.of("vmgenid", "vmclock", "rndepoch"), findings.stream().map(VmGenerationSources.Finding::source).toList());
-        assertFalse(findings.get(2).usable());
+    void probeNamesEverySourceAndTheKernelLogFollowsTheVmgenidDriver() throws IOException {
+        Path acpi = dir.resolve("acpi");
+        Path kmsg = dir.resolve("kmsg");
+        Files.writeString(kmsg, ""); // a readable file stands in for /dev/kmsg
+        assertEquals(List.of("vmgenid", "kernel-log", "vmclock", "rndepoch"), VmGenerationSources.probe(acpi,
+                dir.resolve("vmclock0"), kmsg).stream().map(VmGenerationSources.Finding::source).toList());
+        assertFalse(VmGenerationSources.probe(acpi, dir.resolve("vmclock0"), kmsg).get(1).usable(),
+                "no vmgenid device: the kernel never logs a fork");
+
+        Path vmgen = Files.createDirectories(acpi.resolve("QEMUVGID:00"));
+        Files.writeString(vmgen.resolve("modalias"), "acpi:QEMUVGID:VM_GEN_COUNTER:\n");
+        Path driver = Files.createDirectories(dir.resolve("drivers/vmgenid"));
+        Files.createDirectories(vmgen.resolve("physical_node"));
+        Files.createSymbolicLink(vmgen.resolve("physical_node/driver"), driver);
+        List<VmGenerationSources.Finding> bound = VmGenerationSources.probe(acpi, dir.resolve("vmclock0"), kmsg);
+        assertFalse(bound.get(0).usable(), "vmgenid itself tells user space nothing");
+        assertTrue(bound.get(0).detail().contains("driver vmgenid"), bound.toString());
+        assertTrue(bound.get(1).usable(), bound.toString());
+        List<VmGenerationSources.Finding> noLog = VmGenerationSources.probe(acpi, dir.resolve("vmclock0"),
+                dir.resolve("missing-kmsg"));
+        assertFalse(noLog.get(1).usable());
+        assertTrue(noLog.get(1).detail().contains("missing-kmsg"), noLog.toString());
     }
 
     @Test
     void probeRecognisesFirecrackerDevices() throws IOException {
         Path acpi = dir.resolve("acpi");
-        Path vmgen = Files.createDirectories(acpi.resolve("VMGENCTR:00"));
-        Files.writeString(vmgen.resolve("modalias"), "acpi:VMGENCTR:VM_GEN_COUNTER:\n");
-        Path driver = Files.createDirectories(dir.resolve("drivers/vmgenid"));
-        Files.createDirectories(vmgen.resolve("physical_node"));
-        Files.createSymbolicLink(vmgen.resolve("physical_node/driver"), driver);
         Path clock = Files.createDirectories(acpi.resolve("AMZNC10C:00"));
         Files.writeString(clock.resolve("modalias"), "acpi:AMZNC10C:VMCLOCK:\n");
-
-        List<VmGenerationSources.Finding> on618 = VmGenerationSources.probe(acpi, dir.resolve("vmclock0"), "6.18.44");
-        assertFalse(on618.get(0).usable());
-        assertTrue(on618.get(0).detail().contains("driver vmgenid"), on618.toString());
-        assertTrue(on618.get(1).detail().contains("no driver bound"), on618.toString());
-        assertTrue(VmGenerationSources.probe(acpi, dir.resolve("vmclock0"), "6.8.0").get(0).usable());
+        List<VmGenerationSources.Finding> noDriver = VmGenerationSources.probe(acpi, dir.resolve("vmclock0"),
+                dir.resolve("kmsg"));
+        assertTrue(noDriver.get(2).detail().contains("no driver bound"), noDriver.toString());
         Files.write(dir.resolve("vmclock0"), new byte[4096]);
-        assertTrue(VmGenerationSources.probe(acpi, dir.resolve("vmclock0"), "6.18").get(1).usable());
+        assertTrue(VmGenerationSources.probe(acpi, dir.resolve("vmclock0"), dir.resolve("kmsg")).get(2).usable());
+    }
+
+    /** A VMClock-shaped page file, mapped as the hypervisor writes it. */
+    private MemorySegment hypervisorPage(Path device, Arena arena, long flags, int seq) throws IOException {
+        Files.write(device, new byte[4096]);
+        try (FileChannel ch = FileChannel.open(device, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MemorySegment hv = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, arena);
+            hv.set(LE_INT, 0, VmClockNotifier.MAGIC);
+            hv.set(LE_INT, VmClockNotifier.SIZE, 4096);
+            hv.set(LE_SHORT, VmClockNotifier.VERSION, (short) 1);
+            hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, seq);
+            hv.set(LE_LONG, VmClockNotifier.FLAGS, flags);
+            hv.set(LE_LONG, VmClockNotifier.VM_GENERATION_COUNTER, 7);
+            return hv;
+        }
+    }
+
+    private static void restore(MemorySegment hv, long generation) {
+        // The hypervisor restores the VM: seqcount odd, new generation, seqcount even.
+        int seq = hv.get(LE_INT, VmClockNotifier.SEQ_COUNT);
+        hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, seq + 1);
+        hv.set(LE_LONG, VmClockNotifier.VM_GENERATION_COUNTER, generation);
+        hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, seq + 2);
     }
 
     @Test
-    void vmClockGenerationChangeFiresVmSnapshot() throws Exception {
+    void vmClockGenerationChangeReseedsTheKernelFirstThenFiresVmSnapshot() throws Exception {
         Path device = dir.resolve("vmclock0");
-        Files.write(device, new byte[4096]);
-        try (FileChannel ch = FileChannel.open(device, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             Arena arena = Arena.ofShared();
+        try (Arena arena = Arena.ofShared();
              KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
-            MemorySegment hv = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, arena);
-            hv.set(LE_INT, 0, VmClockNotifier.MAGIC);
-            hv.set(LE_LONG, VmClockNotifier.FLAGS, VmClockNotifier.FLAG_VM_GEN_COUNTER_PRESENT);
-            hv.set(LE_LONG, VmClockNotifier.VM_GENERATION_COUNTER, 7);
+            MemorySegment hv = hypervisorPage(device, arena, VmClockNotifier.FLAG_VM_GEN_COUNTER_PRESENT, 0);
+            List<Integer> wordAtReseed = new CopyOnWriteArrayList<>();
+            List<String> log = new CopyOnWriteArrayList<>();
             CountDownLatch fired = new CountDownLatch(1);
             try (VmClockNotifier n = VmClockNotifier.start(device, kernel.notifier("vm-snapshot"), Duration.ofMillis(2),
-                    w -> fired.countDown())) {
+                    peculiar -> {
+                        wordAtReseed.add(kernel.page().loadWord());
+                        return Optional.empty();
+                    }, line -> {
+                        log.add(line);
+                        fired.countDown();
+                    })) {
+                assertFalse(n.usesPoll(), "no notification flag: the page is read every period");
                 Thread.sleep(50);
                 assertEquals(0, kernel.page().loadWord(), "no change, no notification");
-                // The hypervisor restores the VM: seqcount odd, new generation, seqcount even.
-                hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, 1);
-                hv.set(LE_LONG, VmClockNotifier.VM_GENERATION_COUNTER, 8);
-                hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, 2);
+                restore(hv, 8);
                 assertTrue(fired.await(10, TimeUnit.SECONDS));
             }
             assertEquals(0x01000001, kernel.page().loadWord());
+            assertEquals(List.of(0), wordAtReseed, "the kernel was reseeded before the page was bumped");
+            assertTrue(log.getFirst().contains("vm_generation_counter is now 8; kernel RNG reseeded first"), log.toString());
+        }
+    }
+
+    @Test
+    void aFailedKernelReseedIsSaidInTheNotificationLine() throws Exception {
+        Path device = dir.resolve("vmclock0");
+        try (Arena arena = Arena.ofShared();
+             KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
+            MemorySegment hv = hypervisorPage(device, arena, VmClockNotifier.FLAG_VM_GEN_COUNTER_PRESENT
+                    | VmClockNotifier.FLAG_NOTIFICATION_PRESENT, 0);
+            List<String> log = new CopyOnWriteArrayList<>();
+            CountDownLatch fired = new CountDownLatch(1);
+            try (VmClockNotifier n = VmClockNotifier.start(device, kernel.notifier("vm-snapshot"), Duration.ofHours(1),
+                    peculiar -> Optional.of("ioctl RNDRESEEDCRNG: EPERM"), line -> {
+                        log.add(line);
+                        fired.countDown();
+                    })) {
+                assertTrue(n.usesPoll(), "notification flag set: the notifier waits in poll(), not for the period");
+                restore(hv, 9);
+                assertTrue(fired.await(10, TimeUnit.SECONDS), "poll() woke the notifier long before its 1 h period");
+            }
+            assertTrue(log.getFirst().contains("NOT forced to reseed first: ioctl RNDRESEEDCRNG: EPERM"), log.toString());
+        }
+    }
+
+    @Test
+    void aSeqCountThatStaysOddIsBoundedAtStartAndWhileRunning() throws Exception {
+        Path device = dir.resolve("vmclock0");
+        try (Arena arena = Arena.ofShared();
+             KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
+            MemorySegment hv = hypervisorPage(device, arena, VmClockNotifier.FLAG_VM_GEN_COUNTER_PRESENT, 1);
+            IOException e = assertThrows(IOException.class, () -> VmClockNotifier.start(device,
+                    kernel.notifier("vm-snapshot"), Duration.ofMillis(2), VmGenerationTest::noReseed, line -> { }));
+            assertTrue(e.getMessage().contains("did not settle in " + VmClockNotifier.MAX_READ_ATTEMPTS), e.getMessage());
+
+            hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, 2);
+            List<String> log = new CopyOnWriteArrayList<>();
+            try (VmClockNotifier n = VmClockNotifier.start(device, kernel.notifier("vm-snapshot"), Duration.ofMillis(2),
+                    VmGenerationTest::noReseed, log::add)) {
+                hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, 3); // a hypervisor stuck mid-update
+                hv.set(LE_LONG, VmClockNotifier.VM_GENERATION_COUNTER, 8);
+                for (int i = 0; i < 1000 && log.isEmpty(); i++) {
+                    Thread.sleep(10);
+                }
+                assertTrue(log.getFirst().contains("seq_count stayed odd"), log.toString());
+                assertEquals(0, kernel.page().loadWord(), "a half-written page is never trusted");
+                hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, 4); // it finishes
+                for (int i = 0; i < 1000 && kernel.page().loadWord() == 0; i++) {
+                    Thread.sleep(10);
+                }
+            }
+            assertEquals(0x01000001, kernel.page().loadWord(), "the notifier kept watching and saw the restore");
+            assertEquals(1, log.stream().filter(l -> l.contains("stayed odd")).count(), "reported once: " + log);
         }
     }
 
     @Test
     void vmClockWithoutGenerationCounterIsRefused() throws Exception {
         Path device = dir.resolve("vmclock0");
-        byte[] bytes = new byte[4096];
-        MemorySegment.ofArray(bytes).set(LE_INT, 0, VmClockNotifier.MAGIC);
-        Files.write(device, bytes);
-        try (KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
+        try (Arena arena = Arena.ofShared();
+             KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
+            hypervisorPage(device, arena, 0, 0);
             IOException e = assertThrows(IOException.class, () -> VmClockNotifier.start(device,
-                    kernel.notifier("vm-snapshot"), Duration.ofMillis(2), w -> { }));
+                    kernel.notifier("vm-snapshot"), Duration.ofMillis(2), VmGenerationTest::noReseed, line -> { }));
             assertTrue(e.getMessage().contains("flag bit 8"), e.getMessage());
         }
     }

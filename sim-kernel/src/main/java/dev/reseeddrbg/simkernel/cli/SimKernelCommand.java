@@ -2,9 +2,11 @@ package dev.reseeddrbg.simkernel.cli;
 
 import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.simkernel.ControlSocket;
+import dev.reseeddrbg.simkernel.KernelLogNotifier;
 import dev.reseeddrbg.simkernel.KernelPage;
 import dev.reseeddrbg.simkernel.Notifier;
 import dev.reseeddrbg.simkernel.TimerNotifier;
+import dev.reseeddrbg.simkernel.VmClockNotifier;
 import dev.reseeddrbg.simkernel.VmGenerationSources;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -150,7 +152,8 @@ public final class SimKernelCommand {
 
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = "Own the page (creating it if needed, never replacing it): run the timer notifier, the "
-                    + "control socket PATH.sock, and the VMClock notifier where /dev/vmclock0 exists, until SIGTERM or Ctrl-C.")
+                    + "control socket PATH.sock, the kernel-log notifier (the vmgenid driver's VM-fork record in "
+                    + "/dev/kmsg) and the VMClock notifier where /dev/vmclock0 exists, until SIGTERM or Ctrl-C.")
     static final class Run implements Callable<Integer> {
         @CommandLine.Mixin
         PageOption page;
@@ -160,6 +163,12 @@ public final class SimKernelCommand {
         @Option(names = "--vmclock", paramLabel = "DEVICE", defaultValue = "/dev/vmclock0",
                 description = "VMClock page to watch for VM restores when it exists (default: ${DEFAULT-VALUE}).")
         Path vmclock;
+        @Option(names = "--kmsg", paramLabel = "DEVICE", defaultValue = "/dev/kmsg",
+                description = "Kernel log to watch for the vmgenid driver's VM-fork record (default: ${DEFAULT-VALUE}).")
+        Path kmsg;
+        @Option(names = "--no-kmsg", description = "Do not watch the kernel log (restores then reach the page only "
+                + "through VMClock, the timer or a manual notification).")
+        boolean noKmsg;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -201,34 +210,48 @@ public final class SimKernelCommand {
 
         private void runNotifiers(KernelPage kernel, EpochPage p, java.util.function.Consumer<String> log,
                                   ControlSocket socket, CountDownLatch stopped) throws Exception {
+            Notifier vmSnapshot = kernel.notifier("vm-snapshot");
             try (TimerNotifier ignored = TimerNotifier.start(kernel.notifier("timer"), timer,
                     word -> log.accept("notify " + describe(p, word) + " (timer)"));
-                 VmClockNotifierHandle vm = VmClockNotifierHandle.start(vmclock, kernel, p, log)) {
+                 OptionalNotifier kernelLog = noKmsg ? OptionalNotifier.off("kernel-log", "--no-kmsg", log)
+                         : OptionalNotifier.start("kernel-log", log,
+                                 () -> KernelLogNotifier.start(kmsg, vmSnapshot, log), "watching " + kmsg);
+                 OptionalNotifier vmClock = !java.nio.file.Files.exists(vmclock) ? OptionalNotifier.off("vmclock",
+                         vmclock + " does not exist", log)
+                         : OptionalNotifier.start("vmclock", log, () -> VmClockNotifier.start(vmclock, vmSnapshot,
+                                 Duration.ofMillis(10), VmClockNotifier::reseedKernel, log), "watching " + vmclock)) {
                 log.accept("control socket " + socket.path());
                 stopped.await();
             }
         }
     }
 
-    /** The VMClock notifier when the device exists, or nothing. */
-    private record VmClockNotifierHandle(dev.reseeddrbg.simkernel.VmClockNotifier notifier) implements AutoCloseable {
-        static VmClockNotifierHandle start(Path device, KernelPage kernel, EpochPage p,
-                                           java.util.function.Consumer<String> log) {
-            if (!java.nio.file.Files.exists(device)) {
-                return new VmClockNotifierHandle(null);
-            }
+    /** A notifier that runs where its source works; where not, the reason is logged once and the daemon goes on. */
+    private record OptionalNotifier(AutoCloseable notifier) implements AutoCloseable {
+        interface Starter {
+            AutoCloseable start() throws java.io.IOException;
+        }
+
+        static OptionalNotifier start(String source, java.util.function.Consumer<String> log, Starter starter,
+                                      String what) {
             try {
-                return new VmClockNotifierHandle(dev.reseeddrbg.simkernel.VmClockNotifier.start(device,
-                        kernel.notifier("vm-snapshot"), Duration.ofMillis(10),
-                        word -> log.accept("notify " + describe(p, word) + " (VMClock generation changed)")));
+                AutoCloseable started = starter.start();
+                String how = started instanceof VmClockNotifier v ? (v.usesPoll() ? " with poll()" : " by polling") : "";
+                log.accept(source + " notifier " + what + how);
+                return new OptionalNotifier(started);
             } catch (java.io.IOException e) {
-                log.accept("vmclock not used: " + e.getMessage());
-                return new VmClockNotifierHandle(null);
+                log.accept(source + " notifier not used: " + e.getMessage());
+                return new OptionalNotifier(null);
             }
         }
 
+        static OptionalNotifier off(String source, String why, java.util.function.Consumer<String> log) {
+            log.accept(source + " notifier off (" + why + ")");
+            return new OptionalNotifier(null);
+        }
+
         @Override
-        public void close() throws InterruptedException {
+        public void close() throws Exception {
             if (notifier != null) {
                 notifier.close();
             }

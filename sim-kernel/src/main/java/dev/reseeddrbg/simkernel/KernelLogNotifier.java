@@ -1,0 +1,237 @@
+package dev.reseeddrbg.simkernel;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Fires {@code vm-snapshot} when the kernel logs that it reseeded its RNG because the VM
+ * was restored from a snapshot: the vmgenid driver's record
+ * {@value #VM_FORK_MESSAGE}, read from {@code /dev/kmsg}.
+ *
+ * <p>This is the one VM-restore signal a stock Linux guest (5.18 and later, with a
+ * vmgenid device: QEMU, Firecracker, Hyper-V, Cloud Hypervisor) gives user space today.
+ * {@code drivers/char/random.c}'s {@code add_vmfork_randomness} mixes the new generation
+ * ID into the input pool, reseeds the CRNG, and only then prints the record.
+ *
+ * <p><b>Ordering rule</b> (docs/threat-model.md): the page may be bumped only once the
+ * kernel's RNG differs between clones, because every reader reseeds from
+ * {@code getrandom(2)}; bumping earlier would reseed every clone with the same kernel
+ * output. This record is printed after the kernel's reseed, so firing on it keeps the
+ * rule by construction.
+ *
+ * <p>What counts:
+ * <ul>
+ * <li>Only records of facility 0 (kernel). {@code devkmsg_write} gives every record user
+ *     space writes to {@code /dev/kmsg} facility 1 (user) when it asks for 0, so nobody
+ *     can forge the record.</li>
+ * <li>Only records logged after the notifier starts: it seeks to the end of the buffer
+ *     first ({@code SEEK_END}), so a record of an earlier restore never fires again.</li>
+ * <li>Records overwritten before they were read ({@code EPIPE}), or lost while the
+ *     device was gone, may have included the record: the notifier then fires once,
+ *     conservatively. A spurious reseed costs one {@code getrandom(2)} call per state; a
+ *     missed one leaves clones identical.</li>
+ * </ul>
+ *
+ * <p>Failure policy: not being allowed to open {@code /dev/kmsg} (CAP_SYSLOG is needed
+ * while {@code kernel.dmesg_restrict=1}) fails {@link #start} with a message saying so;
+ * the daemon reports it once and runs its other notifiers. A device that vanishes or
+ * fails later is reopened every {@link #REOPEN_INTERVAL_MILLIS} ms, logged once per
+ * outage, and the reopen fires once (records may have been lost meanwhile).
+ */
+public final class KernelLogNotifier implements AutoCloseable {
+    /** The record {@code add_vmfork_randomness} prints, with random.c's {@code pr_fmt} prefix. */
+    public static final String VM_FORK_MESSAGE = "random: crng reseeded due to virtual machine fork";
+    public static final Path DEFAULT_DEVICE = Path.of("/dev/kmsg");
+    /** The kernel's limit on one record read (printk's CONSOLE_EXT_LOG_MAX is 8 KiB). */
+    static final int RECORD_BUFFER = 8192;
+    static final int POLL_MILLIS = 250;
+    static final long REOPEN_INTERVAL_MILLIS = 1000;
+
+    /** One {@code /dev/kmsg} record: "prio,seq,ts_usec,flags[,...];message". */
+    public record Record(int facility, int level, long sequence, long timestampMicros, String message) {
+
+        /** Parses one record as read; empty if it is not in the documented format. */
+        public static Optional<Record> parse(String raw) {
+            int semicolon = raw.indexOf(';');
+            if (semicolon < 0) {
+                return Optional.empty();
+            }
+            String[] fields = raw.substring(0, semicolon).split(",", -1);
+            if (fields.length < 4) {
+                return Optional.empty();
+            }
+            try {
+                int prio = Integer.parseInt(fields[0]);
+                long seq = Long.parseLong(fields[1]);
+                long ts = Long.parseLong(fields[2]);
+                // The message ends at the first newline; dictionary lines (" KEY=value") follow it.
+                String rest = raw.substring(semicolon + 1);
+                int newline = rest.indexOf('\n');
+                String message = newline < 0 ? rest : rest.substring(0, newline);
+                return prio < 0 ? Optional.empty() : Optional.of(new Record(prio >> 3, prio & 7, seq, ts, message));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
+
+        /** Whether this is the kernel's own VM-fork record (facility 0, the exact text). */
+        public boolean announcesVmFork() {
+            return facility == 0 && message.equals(VM_FORK_MESSAGE);
+        }
+    }
+
+    private final Path device;
+    private final Notifier vmSnapshot;
+    private final Consumer<String> log;
+    /** Test seam: sees every record parsed, so a test knows the notifier has read past a record it wrote. */
+    private final Consumer<Record> testSeamRecordSeen;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private KernelLogNotifier(Path device, Notifier vmSnapshot, Consumer<String> log, Consumer<Record> recordSeen,
+                              int fd) {
+        this.device = device;
+        this.vmSnapshot = vmSnapshot;
+        this.log = log;
+        this.testSeamRecordSeen = recordSeen;
+        this.thread = Thread.ofPlatform().daemon().name("simkernel-kmsg").unstarted(() -> watch(fd));
+    }
+
+    /**
+     * Opens {@code device}, skips the records already in it, and starts watching. Throws
+     * with the reason (and what to do) when the log cannot be read.
+     */
+    public static KernelLogNotifier start(Path device, Notifier vmSnapshot, Consumer<String> log) throws IOException {
+        return start(device, vmSnapshot, log, record -> { });
+    }
+
+    /** {@link #start}, with the test seam that sees every record read. */
+    static KernelLogNotifier start(Path device, Notifier vmSnapshot, Consumer<String> log,
+                                   Consumer<Record> testSeamRecordSeen) throws IOException {
+        int fd = openAtEnd(device);
+        KernelLogNotifier notifier = new KernelLogNotifier(device, vmSnapshot, log, testSeamRecordSeen, fd);
+        notifier.thread.start();
+        return notifier;
+    }
+
+    /** Whether this process may read {@code device}: empty if so, else why not. */
+    public static Optional<String> unreadableBecause(Path device) {
+        try {
+            Libc.close(openAtEnd(device));
+            return Optional.empty();
+        } catch (IOException | IllegalStateException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    private static int openAtEnd(Path device) throws IOException {
+        if (!Libc.available()) {
+            throw new IOException(device + " cannot be watched: native access is not enabled (run simkernel.jar "
+                    + "with 'java -jar', whose manifest enables it)");
+        }
+        int fd;
+        try {
+            fd = Libc.open(device, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        } catch (Libc.ErrnoException e) {
+            if (e.errno() == Libc.EPERM || e.errno() == Libc.EACCES) {
+                throw new IOException(device + " cannot be read (" + Libc.describe(e.errno()) + "): reading the "
+                        + "kernel log needs CAP_SYSLOG while kernel.dmesg_restrict=1; run the daemon as root "
+                        + "(as the systemd unit does) or grant it CAP_SYSLOG", e);
+            }
+            throw new IOException(device + " cannot be opened: " + Libc.describe(e.errno()), e);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            Libc.seekEnd(fd, Libc.callState(arena), device.toString());
+        } catch (IOException e) {
+            Libc.close(fd);
+            throw new IOException(device + " cannot skip to its newest record: " + e.getMessage(), e);
+        }
+        return fd;
+    }
+
+    private void watch(int initialFd) {
+        int fd = initialFd;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(RECORD_BUFFER);
+            MemorySegment state = Libc.callState(arena);
+            while (!closed) {
+                try {
+                    if (fd < 0) {
+                        Thread.sleep(REOPEN_INTERVAL_MILLIS);
+                        fd = openAtEnd(device);
+                        fire("reopened " + device + "; records logged while it was unavailable were not seen");
+                        continue;
+                    }
+                    short events = Libc.poll(fd, Libc.POLLIN, POLL_MILLIS, arena, state, device.toString());
+                    if (events == 0) {
+                        continue;
+                    }
+                    drain(fd, buffer, state);
+                } catch (Libc.ErrnoException e) {
+                    log.accept("kernel log " + device + " failed (" + e.getMessage() + "); reopening every "
+                            + REOPEN_INTERVAL_MILLIS + " ms");
+                    Libc.close(fd);
+                    fd = -1;
+                } catch (IOException e) {
+                    // Reopen failed: keep trying quietly; the outage was logged when it began.
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /** Reads every record available now; fires on the VM-fork record and on lost records. */
+    private void drain(int fd, MemorySegment buffer, MemorySegment state) throws IOException {
+        while (!closed) {
+            long n;
+            try {
+                n = Libc.read(fd, buffer, state, device.toString());
+            } catch (Libc.ErrnoException e) {
+                switch (e.errno()) {
+                    case Libc.EAGAIN -> {
+                        return; // no more records for now
+                    }
+                    case Libc.EINTR -> {
+                        continue;
+                    }
+                    case Libc.EPIPE -> {
+                        // The kernel overwrote records we had not read; the next read resumes at the oldest left.
+                        fire("kernel log records were overwritten before they were read");
+                        continue;
+                    }
+                    default -> throw e;
+                }
+            }
+            if (n == 0) {
+                return;
+            }
+            String raw = new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            Optional<Record> record = Record.parse(raw);
+            record.filter(Record::announcesVmFork).ifPresent(r -> fire(String.format(
+                    "kernel log: '%s', record %d at %d.%06d s", r.message(), r.sequence(),
+                    r.timestampMicros() / 1_000_000, r.timestampMicros() % 1_000_000)));
+            record.ifPresent(testSeamRecordSeen);
+        }
+    }
+
+    private void fire(String why) {
+        int word = vmSnapshot.fire();
+        log.accept(String.format("notify 0x%08x %s (%s)", word, vmSnapshot.page().describe(word), why));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        closed = true;
+        thread.interrupt();
+        thread.join();
+    }
+}
