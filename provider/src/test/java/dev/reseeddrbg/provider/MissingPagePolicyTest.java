@@ -88,6 +88,54 @@ class MissingPagePolicyTest {
         }
     }
 
+    /** Issue 15 item 4: an interrupted caller binds to the page, never to a fallback, and keeps its interrupt. */
+    @Test
+    void anInterruptedCallerStillBindsToThePage() throws Exception {
+        for (String policy : new String[] {"fail", "embedded"}) {
+            Path sub = Files.createDirectory(dir.resolve(policy));
+            try (PageFixture page = new PageFixture(sub)) {
+                page.set("reseeddrbg.onMissingPage", policy);
+                Thread.currentThread().interrupt();
+                SecureRandom random;
+                try {
+                    random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+                    assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt flag is kept");
+                } finally {
+                    Thread.interrupted();
+                }
+                assertTrue(random.toString().contains("page=" + page.path()), policy + ": " + random);
+            }
+        }
+    }
+
+    /** Issue 15 item 5: the page's directory must be writable only by root or the page's owner. */
+    @Test
+    void aPageInADirectoryOthersCanWriteIsRefused() throws Exception {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        try (PageFixture page = new PageFixture(open)) {
+            Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+            page.set("reseeddrbg.onMissingPage", "fail");
+            NoSuchAlgorithmException e = assertThrows(NoSuchAlgorithmException.class,
+                    () -> SecureRandom.getInstance("ReseedDRBG", PROVIDER));
+            assertTrue(e.getMessage().contains("which group or others can write"), e.getMessage());
+        }
+    }
+
+    /** Issue 15 item 5: a page that becomes writable by others after it was bound stops being trusted. */
+    @Test
+    void aPageThatBecomesUntrustedAfterBindingIsLeft() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            page.set("reseeddrbg.onMissingPage", "fail").set("reseeddrbg.bufferSize", "64");
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            random.nextBytes(new byte[32]);
+            Files.setPosixFilePermissions(page.path(), PosixFilePermissions.fromString("rw-rw-rw-"));
+            Thread.sleep(150); // the file is looked at no more than every 100 ms, when a state refills
+            java.security.ProviderException e = assertThrows(java.security.ProviderException.class,
+                    () -> random.nextBytes(new byte[128]));
+            assertTrue(e.getMessage().contains("group- or world-writable"), e.getMessage());
+        }
+    }
+
     @Test
     void invalidPropertiesAreRejectedAtGetInstance() throws Exception {
         String[][] cases = {

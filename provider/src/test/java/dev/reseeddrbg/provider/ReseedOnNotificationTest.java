@@ -73,6 +73,45 @@ class ReseedOnNotificationTest {
         }
     }
 
+    /**
+     * Issue 15 item 13: under a notification storm (a notifier in a tight loop) every draw
+     * completes: after one discarded retry the request is served from the kernel.
+     */
+    @Test
+    void drawsCompleteUnderANotificationStorm() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            random.nextBytes(new byte[32]);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread storm = Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    page.notify("timer");
+                }
+            });
+            long discardedBefore = ProviderCounters.discarded();
+            long kernelBefore = (Long) ProviderCounters.attribute("KernelServedDraws");
+            int draws = 10;
+            try {
+                org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+                    for (int i = 0; i < draws; i++) {
+                        byte[] big = new byte[1 << 20]; // long enough that nearly every round sees a notification
+                        random.nextBytes(big);
+                        assertFalse(TestEntropySources.allZero(java.util.Arrays.copyOfRange(big, 0, 64)));
+                        random.nextBytes(new byte[32]);
+                    }
+                });
+            } finally {
+                stop.set(true);
+                storm.join();
+            }
+            long discarded = ProviderCounters.discarded() - discardedBefore;
+            assertTrue(discarded <= 2L * 2 * draws, "at most two discards per draw, saw " + discarded);
+            assertTrue((Long) ProviderCounters.attribute("KernelServedDraws") > kernelBefore,
+                    "the storm made draws go to the kernel (discarded " + discarded + ", storm notifications "
+                            + (page.word() & 0xffffff) + ")");
+        }
+    }
+
     private static final int STRIPES =
             Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors() * 2 - 1)) << 1;
 

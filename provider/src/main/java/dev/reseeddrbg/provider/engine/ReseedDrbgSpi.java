@@ -72,8 +72,9 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
             // since this provider always reseeds on notification.
             this.capability = ip.getCapability().supportsPredictionResistance() || config.supportsPredictionResistance()
                     ? DrbgParameters.Capability.PR_AND_RESEED : DrbgParameters.Capability.RESEED_ONLY;
-            byte[] ps = ip.getPersonalizationString();
-            this.personalization = ps == null || ps.length == 0 ? null : ps;
+            // Kept as given, an empty string included, so getParameters() returns the same
+            // string (an empty one reaches the engine as the Null string, SP 800-90A 8.7.1).
+            this.personalization = ip.getPersonalizationString();
         } else {
             throw new IllegalArgumentException("ReseedDRBG takes DrbgParameters.Instantiation, not "
                     + params.getClass().getName());
@@ -89,7 +90,8 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         if (requested == -1) {
             return config.strength();
         }
-        if (requested <= 0 || requested > max) {
+        // A requested strength is a minimum (DrbgParameters): 0 and 1 are met by 128.
+        if (requested < 0 || requested > max) {
             throw new IllegalArgumentException("strength " + requested + " is not available: " + config.algorithm()
                     + " (reseeddrbg.config " + config + ") supports 1 to " + max);
         }
@@ -113,9 +115,30 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         return stripes;
     }
 
+    /**
+     * Refuses a stream whose fields getInstance could not have produced: a crafted strength
+     * of 0 would seed every state with 0 bytes of entropy, and two such instances would
+     * collide after a notification.
+     */
     @Serial
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
+        String problem = null;
+        if (config == null || capability == null) {
+            problem = "no configuration or capability";
+        } else if (strength != 128 && strength != 192 && strength != 256
+                || strength > Mechanism.maxStrength(config.algorithm())) {
+            problem = "strength " + strength + " (allowed: 128, 192 or 256, at most "
+                    + Mechanism.maxStrength(config.algorithm()) + " for " + config.algorithm() + ")";
+        } else if (capability != DrbgParameters.Capability.RESEED_ONLY
+                && capability != DrbgParameters.Capability.PR_AND_RESEED
+                || config.supportsPredictionResistance() && !capability.supportsPredictionResistance()) {
+            problem = "capability " + capability + " with reseeddrbg.config " + config;
+        }
+        if (problem != null) {
+            throw new java.io.InvalidObjectException("serialized ReseedDRBG has " + problem
+                    + ", which getInstance never produces; refused");
+        }
         attach(ProviderSettings.current(), null);
     }
 
@@ -123,9 +146,17 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
     protected void engineNextBytes(byte[] bytes) {
         StateStripes.Stripe s = stripes.lock();
         try {
-            s.state.nextBytes(bytes, false, null);
+            s.state.nextBytes(bytes, capability.supportsPredictionResistance(), null);
         } finally {
-            s.unlock();
+            // The stripe is given back on every exit, Errors included; if the stack is too
+            // short even to call unlock, it is marked abandoned (one putfield, no call) and
+            // the next thread that finds every stripe busy takes it over.
+            try {
+                s.unlock();
+            } catch (StackOverflowError noStack) {
+                s.abandoned = true;
+                throw noStack;
+            }
         }
     }
 
@@ -152,7 +183,12 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         try {
             s.state.nextBytes(bytes, nb.getPredictionResistance(), additional);
         } finally {
-            s.unlock();
+            try { // as in engineNextBytes(byte[])
+                s.unlock();
+            } catch (StackOverflowError noStack) {
+                s.abandoned = true;
+                throw noStack;
+            }
         }
     }
 
@@ -215,7 +251,7 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         java.util.OptionalInt word = current.reportWord();
         return "ReseedDRBG " + config.mechanism().standardName() + "," + config.algorithm() + "," + strength + ","
                 + (capability.supportsPredictionResistance() ? "pr_and_reseed" : "reseed_only")
-                + (personalization == null ? "" : ",personalized")
+                + (personalization == null || personalization.length == 0 ? "" : ",personalized")
                 + "; " + current + (word.isPresent() ? ", word " + EpochWord.describe(word.getAsInt()) + " from "
                 + current.notifierName(word.getAsInt()) : ", page lost");
     }
