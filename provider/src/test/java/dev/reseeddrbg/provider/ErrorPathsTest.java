@@ -30,6 +30,44 @@ class ErrorPathsTest {
     @AfterEach
     void disarm() {
         TestEntropySources.Hooked.NEXT_FILL.set(null);
+        java.util.concurrent.CountDownLatch blocking = TestEntropySources.Blocking.BLOCKING.getAndSet(null);
+        if (blocking != null) {
+            blocking.countDown();
+        }
+    }
+
+    /**
+     * Issue 15 item 14: a source that blocks fails the draw, reseed() and generateSeed()
+     * after reseeddrbg.entropyTimeout with an exception that says so; it never hangs them.
+     */
+    @Test
+    void aBlockingEntropySourceFailsDrawsAfterTheTimeout() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            page.set("reseeddrbg.entropySource", "test-blocking").set("reseeddrbg.entropyTimeout", "300ms");
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            random.nextBytes(new byte[32]); // answers for now
+            TestEntropySources.Blocking.BLOCKING.set(new java.util.concurrent.CountDownLatch(1));
+            page.notify("vm-snapshot");
+            List<org.junit.jupiter.api.function.Executable> calls = List.of(
+                    () -> random.nextBytes(new byte[32]), random::reseed, () -> random.generateSeed(16));
+            for (org.junit.jupiter.api.function.Executable call : calls) {
+                long start = System.nanoTime();
+                java.security.ProviderException e = assertThrows(java.security.ProviderException.class,
+                        () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                                java.time.Duration.ofSeconds(20), call));
+                assertTrue(e.getMessage().contains("did not return") && e.getMessage().contains("within 300ms")
+                        && e.getMessage().contains("reseeddrbg.entropyTimeout"), e.getMessage());
+                assertTrue(System.nanoTime() - start >= 250_000_000L, "it waited for the source first");
+            }
+            // Still hung: once a few calls are outstanding, draws fail at once instead of piling up threads.
+            assertThrows(java.security.ProviderException.class, () -> random.nextBytes(new byte[32]));
+            java.security.ProviderException fast = assertThrows(java.security.ProviderException.class,
+                    () -> random.nextBytes(new byte[32]));
+            assertTrue(fast.getMessage().contains("calls that never returned"), fast.getMessage());
+            TestEntropySources.Blocking.BLOCKING.getAndSet(null).countDown();
+            Thread.sleep(100);
+            random.nextBytes(new byte[32]); // the source answers again, and so do draws
+        }
     }
 
     /** Issue 15 item 1: an Error in the reseed after a word change must not leave the old seed marked new. */

@@ -145,6 +145,18 @@ class MissingPagePolicyTest {
             {"reseeddrbg.bufferSize", "-1", "whole number from 0"},
             {"reseeddrbg.bufferSize", "65536", "to 32768"},
             {"reseeddrbg.config", "MD5", "'MD5' is not valid"},
+            // Issue 15 item 16: values past what a nanosecond count or a path can hold.
+            {"reseeddrbg.reseedAge", "10000000000s", "positive duration from 1ms to 1440m"},
+            {"reseeddrbg.reseedAge", "PT2562048H", "positive duration from 1ms to 1440m"},
+            {"reseeddrbg.reseedAge", "153722867280913m", "positive duration from 1ms to 1440m"},
+            {"reseeddrbg.reseedAge", "153722867280912931m", "positive duration from 1ms to 1440m"},
+            {"reseeddrbg.reseedAge", "PT0.0001S", "positive duration from 1ms"},
+            {"reseeddrbg.page", "/run/reseeddrbg/ep\0och", "contains a NUL character"},
+            {"reseeddrbg.page", "run/reseeddrbg/epoch", "is not an absolute path"},
+            {"reseeddrbg.reseedInterval", "+5", "whole number from 1"},
+            {"reseeddrbg.reseedInterval", "99999999999999999999", "whole number from 1"},
+            {"reseeddrbg.entropyTimeout", "0s", "positive duration from 1ms to 10m"},
+            {"reseeddrbg.entropyTimeout", "11m", "positive duration from 1ms to 10m"},
         };
         for (String[] c : cases) {
             try (PageFixture page = new PageFixture(dir.resolve(c[0]).toFile().mkdirs() ? dir.resolve(c[0]) : dir)) {

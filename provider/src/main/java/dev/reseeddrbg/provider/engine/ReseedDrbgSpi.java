@@ -4,6 +4,7 @@ import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.page.InvalidPageException;
 import dev.reseeddrbg.provider.drbg.DrbgConfig;
 import dev.reseeddrbg.provider.drbg.Mechanism;
+import dev.reseeddrbg.provider.entropy.BoundedEntropy;
 import dev.reseeddrbg.provider.entropy.EntropySources;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
@@ -100,7 +101,8 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
 
     private void attach(ProviderSettings current, EpochBinding given) throws InvalidPageException {
         this.settings = current;
-        this.entropySource = EntropySources.named(current.entropySource());
+        this.entropySource = BoundedEntropy.bound(EntropySources.named(current.entropySource()),
+                current.entropyTimeout());
         this.binding = given != null ? given : EpochBinding.bind(current.page(), current.onMissingPage());
         ProviderStats stats = ProviderStats.instance();
         stats.bound(binding, entropySource.name());
