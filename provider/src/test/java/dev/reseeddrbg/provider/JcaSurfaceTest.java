@@ -221,6 +221,18 @@ class JcaSurfaceTest {
         assertThrows(java.security.ProviderException.class, () -> random.nextBytes(out), "and it stays failed");
     }
 
+    /** Issue 15 item 15: a source alternating between two blocks fails the health test. */
+    @Test
+    void cyclingEntropySourceFailsInsteadOfProducing() throws Exception {
+        page.set("reseeddrbg.entropySource", "test-cycling");
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        byte[] out = new byte[32];
+        java.security.ProviderException e = assertThrows(java.security.ProviderException.class,
+                () -> random.nextBytes(out));
+        assertTrue(e.getMessage().contains("health test failed"), e.getMessage());
+        assertTrue(TestEntropySources.allZero(out));
+    }
+
     @Test
     void failingEntropySourceFailsInsteadOfProducing() throws Exception {
         page.set("reseeddrbg.entropySource", "test-failing");
