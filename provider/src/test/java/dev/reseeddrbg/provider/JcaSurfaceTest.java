@@ -209,6 +209,18 @@ class JcaSurfaceTest {
         assertFalse(TestEntropySources.allZero(Arrays.copyOfRange(big, big.length - 5, big.length)));
     }
 
+    /** Issue 16 item 4: the additional input a request carries is bounded, since split requests process it again per part. */
+    @Test
+    void additionalInputIsBoundedPerRequest() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        byte[] out = new byte[1 << 20];
+        random.nextBytes(out, DrbgParameters.nextBytes(-1, false, new byte[65536])); // the bound itself is fine
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> random.nextBytes(out, DrbgParameters.nextBytes(-1, false, new byte[65537])));
+        assertTrue(e.getMessage().contains("additional input of 65537 bytes is above the 65536"), e.getMessage());
+        random.reseed(DrbgParameters.reseed(false, new byte[1 << 20])); // mixed in once: not bounded
+    }
+
     @Test
     void stuckEntropySourceFailsInsteadOfProducing() throws Exception {
         page.set("reseeddrbg.entropySource", "test-stuck");

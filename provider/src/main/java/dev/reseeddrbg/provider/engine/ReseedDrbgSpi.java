@@ -31,6 +31,15 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The most additional input one nextBytes request may carry. SP 800-90A 9.3.1 processes
+     * it in every generate call, and a request above max_number_of_bits_per_request is split
+     * into several calls, each with the same input (so the output is what the split
+     * requests prescribe); the bound keeps that repeated work at most twice the output's
+     * size, instead of a multiplier the caller chooses.
+     */
+    public static final int MAX_ADDITIONAL_INPUT = 2 * Mechanism.MAX_BYTES_PER_REQUEST;
+
     /** What was requested; serialized. */
     private final DrbgConfig config;
     private final int strength;
@@ -180,7 +189,14 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
             throw new IllegalArgumentException("prediction resistance was requested, but this instance was "
                     + "instantiated with " + capability + "; ask for PR_AND_RESEED at getInstance");
         }
-        byte[] additional = emptyToNull(nb.getAdditionalInput());
+        byte[] input = nb.getAdditionalInput();
+        if (input != null && input.length > MAX_ADDITIONAL_INPUT) {
+            throw new IllegalArgumentException("additional input of " + input.length + " bytes is above the "
+                    + MAX_ADDITIONAL_INPUT + " a nextBytes request may carry (it is processed again for every "
+                    + Mechanism.MAX_BYTES_PER_REQUEST + "-byte part of a larger request); hash it to a shorter "
+                    + "value first, or mix it in once with reseed(DrbgParameters.reseed(pr, input))");
+        }
+        byte[] additional = emptyToNull(input);
         StateStripes.Stripe s = stripes.lock();
         try {
             s.state.nextBytes(bytes, nb.getPredictionResistance(), additional);
