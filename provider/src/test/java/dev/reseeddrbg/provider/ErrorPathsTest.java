@@ -143,7 +143,11 @@ class ErrorPathsTest {
                 }, "deep-" + episode, 256 * 1024);
                 deep.start();
                 deep.join(TimeUnit.SECONDS.toMillis(60));
-                assertTrue(!deep.isAlive(), "the deep thread finished");
+                if (deep.isAlive()) {
+                    StackTraceElement[] at = deep.getStackTrace();
+                    throw new AssertionError("the deep thread did not finish; it is at "
+                            + java.util.Arrays.toString(java.util.Arrays.copyOf(at, Math.min(at.length, 12))));
+                }
             }
             assertTrue(overflows.get() > 0, "draws overflowed the stack");
             int threads = 4 * Runtime.getRuntime().availableProcessors() + 4;
