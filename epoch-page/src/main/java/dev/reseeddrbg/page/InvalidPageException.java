@@ -7,8 +7,16 @@ import java.nio.file.Path;
 public final class InvalidPageException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    private final String problem;
+
     public InvalidPageException(Path path, String problem) {
         super((path == null ? "epoch page" : "epoch page " + path) + ": " + problem);
+        this.problem = problem;
+    }
+
+    /** What is wrong, without the path. */
+    public String reason() {
+        return problem;
     }
 
     public InvalidPageException(Path path, String problem, Throwable cause) {

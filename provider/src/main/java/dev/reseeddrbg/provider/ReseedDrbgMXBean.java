@@ -17,6 +17,12 @@ public interface ReseedDrbgMXBean {
     /** Outputs thrown away because the word changed while they were generated. */
     long getDiscardedOutputs();
 
+    /**
+     * Draws served straight from the kernel's getrandom(2) because the word changed again
+     * while the retry after a discard was generated (a notification storm).
+     */
+    long getKernelServedDraws();
+
     /** The word now on the page of the most recently bound instance. */
     int getWord();
 

@@ -1,5 +1,6 @@
 package dev.reseeddrbg.provider;
 
+import dev.reseeddrbg.page.InvalidPageException;
 import dev.reseeddrbg.provider.engine.ReseedDrbgSpi;
 import java.io.Serial;
 import java.security.NoSuchAlgorithmException;
@@ -7,6 +8,8 @@ import java.security.Provider;
 import java.security.SecureRandomParameters;
 import java.security.Security;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ReseedDRBG provider: one service, {@code SecureRandom.ReseedDRBG}, a SP 800-90A
@@ -38,6 +41,14 @@ public final class ReseedProvider extends Provider {
                 : position;
     }
 
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
+    private static void warnOnce(String message) {
+        if (WARNED.add(message)) {
+            System.getLogger("dev.reseeddrbg").log(System.Logger.Level.WARNING, message);
+        }
+    }
+
     /**
      * Creates the engine directly instead of by reflection, so the engine's package need
      * not be exported, and a problem with the page reaches the caller with its message.
@@ -58,13 +69,30 @@ public final class ReseedProvider extends Provider {
             // that SecureRandom.getInstance moves on to the next provider; the cause keeps
             // the message that names the problem. A bad configuration property is the
             // exception: it reaches the caller as ConfigurationException.
+            //
+            // A strict failure the operator asked for (reseeddrbg.onMissingPage=fail with no
+            // usable page, a bad property) is also logged at WARNING, once per message: the
+            // JCA may swallow the NoSuchAlgorithmException (getInstanceStrong() moves on to
+            // the next of securerandom.strongAlgorithms), and the caller may swallow the
+            // ConfigurationException; the log line is what still reaches the operator.
             try {
                 return new ReseedDrbgSpi((SecureRandomParameters) constructorParameter);
             } catch (ConfigurationException misconfigured) {
+                warnOnce("ReseedDRBG is misconfigured, getInstance throws: " + misconfigured.getMessage());
                 throw misconfigured; // loud: never silently skipped to another provider
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IllegalArgumentException unsupported) {
+                // The caller's own parameters (a strength this configuration cannot give):
+                // refusing them so that the JCA moves on is what SecureRandomSpi asks.
                 throw (NoSuchAlgorithmException) new NoSuchAlgorithmException(
-                        "ReseedDRBG cannot be instantiated: " + e.getMessage()).initCause(e);
+                        "ReseedDRBG cannot be instantiated: " + unsupported.getMessage()).initCause(unsupported);
+            } catch (java.io.IOException | RuntimeException e) {
+                String why = (e instanceof InvalidPageException ? "reseeddrbg.onMissingPage=fail and " : "")
+                        + e.getMessage();
+                warnOnce("ReseedDRBG cannot be instantiated (" + why + "); a caller that did not name the "
+                        + "provider, such as SecureRandom.getInstanceStrong(), gets the next provider's SecureRandom, "
+                        + "which does not reseed on VM snapshot notifications");
+                throw (NoSuchAlgorithmException) new NoSuchAlgorithmException(
+                        "ReseedDRBG cannot be instantiated: " + why).initCause(e);
             }
         }
     }

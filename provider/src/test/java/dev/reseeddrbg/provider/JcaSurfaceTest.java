@@ -209,6 +209,18 @@ class JcaSurfaceTest {
         assertFalse(TestEntropySources.allZero(Arrays.copyOfRange(big, big.length - 5, big.length)));
     }
 
+    /** Issue 16 item 4: the additional input a request carries is bounded, since split requests process it again per part. */
+    @Test
+    void additionalInputIsBoundedPerRequest() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        byte[] out = new byte[1 << 20];
+        random.nextBytes(out, DrbgParameters.nextBytes(-1, false, new byte[65536])); // the bound itself is fine
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> random.nextBytes(out, DrbgParameters.nextBytes(-1, false, new byte[65537])));
+        assertTrue(e.getMessage().contains("additional input of 65537 bytes is above the 65536"), e.getMessage());
+        random.reseed(DrbgParameters.reseed(false, new byte[1 << 20])); // mixed in once: not bounded
+    }
+
     @Test
     void stuckEntropySourceFailsInsteadOfProducing() throws Exception {
         page.set("reseeddrbg.entropySource", "test-stuck");
@@ -219,6 +231,18 @@ class JcaSurfaceTest {
         assertTrue(e.getMessage().contains("health test failed"), e.getMessage());
         assertTrue(TestEntropySources.allZero(out), "nothing was written");
         assertThrows(java.security.ProviderException.class, () -> random.nextBytes(out), "and it stays failed");
+    }
+
+    /** Issue 15 item 15: a source alternating between two blocks fails the health test. */
+    @Test
+    void cyclingEntropySourceFailsInsteadOfProducing() throws Exception {
+        page.set("reseeddrbg.entropySource", "test-cycling");
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        byte[] out = new byte[32];
+        java.security.ProviderException e = assertThrows(java.security.ProviderException.class,
+                () -> random.nextBytes(out));
+        assertTrue(e.getMessage().contains("health test failed"), e.getMessage());
+        assertTrue(TestEntropySources.allZero(out));
     }
 
     @Test
@@ -250,6 +274,73 @@ class JcaSurfaceTest {
         long states = ProviderCounters.reseeds("instantiate") - before;
         int maxStates = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors() * 2 - 1)) << 1;
         assertTrue(states >= 1 && states <= maxStates, states + " states for 100,000 threads");
+    }
+
+    /** Issue 15 item 3: on a PR_AND_RESEED instance, nextBytes(byte[]) is the call with prediction resistance. */
+    @Test
+    void plainNextBytesUsesTheInstantiatedPredictionResistance() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG",
+                DrbgParameters.instantiation(256, DrbgParameters.Capability.PR_AND_RESEED, null), PROVIDER);
+        random.nextBytes(new byte[8]);
+        long before = ProviderCounters.reseeds("prediction-resistance");
+        for (int i = 0; i < 10; i++) {
+            random.nextBytes(new byte[8]);
+        }
+        random.nextInt();
+        assertEquals(before + 11, ProviderCounters.reseeds("prediction-resistance"),
+                "every plain draw of a PR_AND_RESEED instance reseeds first, as DrbgParameters and the JDK's DRBG do");
+        SecureRandom plain = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        plain.nextBytes(new byte[8]);
+        long quiet = ProviderCounters.reseeds("prediction-resistance");
+        plain.nextBytes(new byte[8]);
+        assertEquals(quiet, ProviderCounters.reseeds("prediction-resistance"), "a RESEED_ONLY instance does not");
+    }
+
+    /** Issue 15 item 2: readObject is as strict as getInstance. */
+    @Test
+    void aCraftedSerializedInstanceIsRefused() throws Exception {
+        for (Object[] bad : new Object[][] {{"strength", 0}, {"strength", 100}, {"strength", 512},
+                {"capability", DrbgParameters.Capability.NONE}}) {
+            // The engine is what a SecureRandom's stream carries; edit one as an attacker would.
+            Object spi = new dev.reseeddrbg.provider.engine.ReseedDrbgSpi(null);
+            java.lang.reflect.Field field = spi.getClass().getDeclaredField((String) bad[0]);
+            field.setAccessible(true);
+            field.set(spi, bad[1]);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                out.writeObject(spi);
+            }
+            java.io.InvalidObjectException e = assertThrows(java.io.InvalidObjectException.class, () -> {
+                try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+                    in.readObject();
+                }
+            }, bad[0] + " " + bad[1]);
+            assertTrue(e.getMessage().contains(bad[0] + " " + bad[1]) && e.getMessage().contains("refused"),
+                    e.getMessage());
+        }
+    }
+
+    /** Issue 15 item 17: a requested strength is a minimum; 0 and 1 are met by 128. */
+    @Test
+    void strengthZeroAndOneAreMetBy128() throws Exception {
+        for (int requested : new int[] {0, 1}) {
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG",
+                    DrbgParameters.instantiation(requested, DrbgParameters.Capability.RESEED_ONLY, null), PROVIDER);
+            assertEquals(128, ((DrbgParameters.Instantiation) random.getParameters()).getStrength());
+            random.nextBytes(new byte[16]);
+        }
+    }
+
+    /** Issue 15 item 18: getParameters() returns the personalization string it was given, an empty one too. */
+    @Test
+    void anEmptyPersonalizationStringComesBackEmpty() throws Exception {
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG",
+                DrbgParameters.instantiation(256, DrbgParameters.Capability.RESEED_ONLY, new byte[0]), PROVIDER);
+        byte[] ps = ((DrbgParameters.Instantiation) random.getParameters()).getPersonalizationString();
+        assertNotNull(ps, "the empty string, not null");
+        assertEquals(0, ps.length);
+        random.nextBytes(new byte[16]);
+        assertFalse(random.toString().contains("personalized"), random.toString());
     }
 
     static String rootMessage(Throwable t) {

@@ -88,6 +88,54 @@ class MissingPagePolicyTest {
         }
     }
 
+    /** Issue 15 item 4: an interrupted caller binds to the page, never to a fallback, and keeps its interrupt. */
+    @Test
+    void anInterruptedCallerStillBindsToThePage() throws Exception {
+        for (String policy : new String[] {"fail", "embedded"}) {
+            Path sub = Files.createDirectory(dir.resolve(policy));
+            try (PageFixture page = new PageFixture(sub)) {
+                page.set("reseeddrbg.onMissingPage", policy);
+                Thread.currentThread().interrupt();
+                SecureRandom random;
+                try {
+                    random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+                    assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt flag is kept");
+                } finally {
+                    Thread.interrupted();
+                }
+                assertTrue(random.toString().contains("page=" + page.path()), policy + ": " + random);
+            }
+        }
+    }
+
+    /** Issue 15 item 5: the page's directory must be writable only by root or the page's owner. */
+    @Test
+    void aPageInADirectoryOthersCanWriteIsRefused() throws Exception {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        try (PageFixture page = new PageFixture(open)) {
+            Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+            page.set("reseeddrbg.onMissingPage", "fail");
+            NoSuchAlgorithmException e = assertThrows(NoSuchAlgorithmException.class,
+                    () -> SecureRandom.getInstance("ReseedDRBG", PROVIDER));
+            assertTrue(e.getMessage().contains("which group or others can write"), e.getMessage());
+        }
+    }
+
+    /** Issue 15 item 5: a page that becomes writable by others after it was bound stops being trusted. */
+    @Test
+    void aPageThatBecomesUntrustedAfterBindingIsLeft() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            page.set("reseeddrbg.onMissingPage", "fail").set("reseeddrbg.bufferSize", "64");
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            random.nextBytes(new byte[32]);
+            Files.setPosixFilePermissions(page.path(), PosixFilePermissions.fromString("rw-rw-rw-"));
+            Thread.sleep(150); // the file is looked at no more than every 100 ms, when a state refills
+            java.security.ProviderException e = assertThrows(java.security.ProviderException.class,
+                    () -> random.nextBytes(new byte[128]));
+            assertTrue(e.getMessage().contains("group- or world-writable"), e.getMessage());
+        }
+    }
+
     @Test
     void invalidPropertiesAreRejectedAtGetInstance() throws Exception {
         String[][] cases = {
@@ -97,6 +145,18 @@ class MissingPagePolicyTest {
             {"reseeddrbg.bufferSize", "-1", "whole number from 0"},
             {"reseeddrbg.bufferSize", "65536", "to 32768"},
             {"reseeddrbg.config", "MD5", "'MD5' is not valid"},
+            // Issue 15 item 16: values past what a nanosecond count or a path can hold.
+            {"reseeddrbg.reseedAge", "10000000000s", "positive duration from 1ms to 1440m"},
+            {"reseeddrbg.reseedAge", "PT2562048H", "positive duration from 1ms to 1440m"},
+            {"reseeddrbg.reseedAge", "153722867280913m", "positive duration from 1ms to 1440m"},
+            {"reseeddrbg.reseedAge", "153722867280912931m", "positive duration from 1ms to 1440m"},
+            {"reseeddrbg.reseedAge", "PT0.0001S", "positive duration from 1ms"},
+            {"reseeddrbg.page", "/run/reseeddrbg/ep\0och", "contains a NUL character"},
+            {"reseeddrbg.page", "run/reseeddrbg/epoch", "is not an absolute path"},
+            {"reseeddrbg.reseedInterval", "+5", "whole number from 1"},
+            {"reseeddrbg.reseedInterval", "99999999999999999999", "whole number from 1"},
+            {"reseeddrbg.entropyTimeout", "0s", "positive duration from 1ms to 10m"},
+            {"reseeddrbg.entropyTimeout", "11m", "positive duration from 1ms to 10m"},
         };
         for (String[] c : cases) {
             try (PageFixture page = new PageFixture(dir.resolve(c[0]).toFile().mkdirs() ? dir.resolve(c[0]) : dir)) {

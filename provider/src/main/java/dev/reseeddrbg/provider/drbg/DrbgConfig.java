@@ -31,6 +31,15 @@ public record DrbgConfig(Mechanism mechanism, String algorithm, int strength, Dr
     private static final List<String> CAPABILITIES = List.of("reseed_only", "pr_and_reseed");
 
     public DrbgConfig {
+        if (mechanism == null || algorithm == null || capability == null) {
+            throw new IllegalArgumentException("mechanism, algorithm and capability are all required");
+        }
+        if (strength != 128 && strength != 192 && strength != 256) {
+            throw new IllegalArgumentException("strength " + strength + " is not one of 128, 192, 256");
+        }
+        if (capability == DrbgParameters.Capability.NONE) {
+            throw new IllegalArgumentException("capability NONE cannot be offered; use reseed_only or pr_and_reseed");
+        }
         if (!mechanism.algorithms().contains(algorithm)) {
             throw new IllegalArgumentException(mechanism.standardName() + " does not run on " + algorithm
                     + "; use one of " + mechanism.algorithms());

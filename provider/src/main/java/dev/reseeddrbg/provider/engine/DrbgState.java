@@ -3,6 +3,7 @@ package dev.reseeddrbg.provider.engine;
 import dev.reseeddrbg.provider.drbg.DrbgConfig;
 import dev.reseeddrbg.provider.drbg.Mechanism;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
+import dev.reseeddrbg.provider.entropy.KernelEntropy;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -63,6 +64,12 @@ final class DrbgState {
      */
     private int nextRefill;
     private static final int FIRST_REFILL = 1024;
+    /**
+     * The entropy input last handed to the engine. Bouncy Castle copies it into its own
+     * seed material and keeps no reference, so it is zeroed as soon as the instantiate or
+     * reseed call returns, rather than left on the heap (and in a checkpoint image).
+     */
+    private byte[] lastEntropyInput;
     /** Generate calls since the last (re)seed, against reseeddrbg.reseedInterval. */
     private long generatesSinceSeed;
     /** System.nanoTime() of the last (re)seed, against reseeddrbg.reseedAge. */
@@ -88,7 +95,9 @@ final class DrbgState {
 
             @Override
             public byte[] getEntropy() {
-                return DrbgState.this.entropy.next(DrbgState.this.strength / 8);
+                byte[] input = DrbgState.this.entropy.next(DrbgState.this.strength / 8);
+                lastEntropyInput = input; // zeroed once the engine has used it
+                return input;
             }
 
             @Override
@@ -105,15 +114,25 @@ final class DrbgState {
      */
     void nextBytes(byte[] out, boolean predictionResistance, byte[] additionalInput) {
         boolean direct = predictionResistance || additionalInput != null || out.length > buffer.length;
+        int discards = 0;
+        int pageLosses = 0;
         while (true) {
             // One read of the binding per round: both loads below then go to the same page,
             // and the JIT tests which binding it is once, not at each load. Only rebind()
             // replaces it, and it sends the draw round again.
             EpochBinding binding = epoch;
+            int word;
             try {
                 // (1) The one acquire load before anything is produced. From here on
                 // seededWord == word: reseedFor records it, and nothing below records another.
-                int word = binding.word();
+                word = binding.word();
+            } catch (InternalError pageFault) {
+                // Only a fault of this load (or of the one at (2)) is page loss: the JVM turns
+                // the SIGBUS of a load from a truncated mapping into InternalError.
+                pageLost(binding, pageFault, out, ++pageLosses);
+                continue;
+            }
+            try {
                 if (word != seededWord || drbg == null || reseedEveryDraw) {
                     reseedFor(word);
                 }
@@ -122,34 +141,81 @@ final class DrbgState {
                 } else {
                     serveFromBuffer(out);
                 }
-                // (2) Read again after generating: a notification that landed meanwhile means
-                // these bytes may predate a snapshot. Discard them and go round again, which
-                // reseeds at (1). The fence is the vDSO's barrier() at the same place: the
-                // bytes must be read from the state before the word is. An acquire load only
-                // keeps later accesses after it, so without the fence the JIT could load the
-                // word first and copy afterwards, and a snapshot in between would give every
-                // clone the same bytes with a word that still matches. (On x86 the fence is
-                // an instruction-ordering constraint on the JIT only; it emits nothing.)
-                VarHandle.acquireFence();
-                if (binding.word() == word) {
-                    return;
-                }
-                stats.discarded();
-                Arrays.fill(out, (byte) 0);
-            } catch (InternalError pageFault) {
-                // The JVM turns the SIGBUS of a load from a truncated mapping into this.
-                Arrays.fill(out, (byte) 0);
-                binding.lost("was truncated while mapped (" + pageFault.getMessage() + ")");
-                rebind();
             } catch (PageReplaced replaced) {
                 Arrays.fill(out, (byte) 0);
+                if (++pageLosses > MAX_PAGE_LOSSES) {
+                    throw pageKeepsFailing(binding);
+                }
                 rebind();
+                continue;
             } catch (RuntimeException failed) {
                 // Whatever was copied before the failure never passed check (2).
                 Arrays.fill(out, (byte) 0);
                 throw failed;
+            } catch (Error failed) {
+                // An Error (a deep caller's StackOverflowError, OutOfMemoryError, an
+                // InternalError from an entropy source) may have struck anywhere in the engine
+                // or the buffer. The state is dropped first, by a field store that needs no
+                // stack, so the next draw instantiates from fresh entropy whatever else
+                // fails here; then the output and buffer are zeroed as far as the stack allows.
+                drbg = null;
+                Arrays.fill(out, (byte) 0);
+                wipeBuffer();
+                throw failed;
+            }
+            // (2) Read again after generating: a notification that landed meanwhile means
+            // these bytes may predate a snapshot. Discard them and go round again, which
+            // reseeds at (1). The fence is the vDSO's barrier() at the same place: the
+            // bytes must be read from the state before the word is. An acquire load only
+            // keeps later accesses after it, so without the fence the JIT could load the
+            // word first and copy afterwards, and a snapshot in between would give every
+            // clone the same bytes with a word that still matches. (On x86 the fence is
+            // an instruction-ordering constraint on the JIT only; it emits nothing.)
+            VarHandle.acquireFence();
+            int after;
+            try {
+                after = binding.word();
+            } catch (InternalError pageFault) {
+                pageLost(binding, pageFault, out, ++pageLosses);
+                continue;
+            }
+            if (after == word) {
+                return;
+            }
+            stats.discarded();
+            Arrays.fill(out, (byte) 0);
+            if (++discards > MAX_RETRIES_AFTER_DISCARD) {
+                // Notifications keep landing while we generate (a storm, or a notifier stuck
+                // in a loop): rather than discard without end, serve this request straight
+                // from the kernel, as the vDSO's getrandom falls back to the syscall when the
+                // generation changes under it. The kernel's output is its own CRNG's, reseeded
+                // by the kernel itself; no DRBG state of ours is involved.
+                KernelEntropy.instance().fill(out);
+                stats.servedFromKernel();
+                return;
             }
         }
+    }
+
+    /** Discarded outputs a draw redoes before it serves the request from the kernel instead. */
+    static final int MAX_RETRIES_AFTER_DISCARD = 1;
+    /** Page losses (truncated or replaced) one draw follows before it gives up. */
+    private static final int MAX_PAGE_LOSSES = 3;
+
+    /** A fault of a load from {@code binding}'s page: zeroes the output and moves to whatever the path holds now. */
+    private void pageLost(EpochBinding binding, InternalError pageFault, byte[] out, int losses) {
+        Arrays.fill(out, (byte) 0);
+        binding.lost("was truncated while mapped (" + pageFault.getMessage() + ")");
+        if (losses > MAX_PAGE_LOSSES) {
+            throw pageKeepsFailing(binding);
+        }
+        rebind();
+    }
+
+    private static java.security.ProviderException pageKeepsFailing(EpochBinding binding) {
+        return new java.security.ProviderException("epoch page " + binding.configuredPath() + " was lost "
+                + (MAX_PAGE_LOSSES + 1) + " times in one draw (truncated or replaced each time it was mapped); "
+                + "no output is produced; check what keeps rewriting the page");
     }
 
     /**
@@ -198,17 +264,22 @@ final class DrbgState {
         KnownAnswerSelfTest.runOnce();
         ReseedEvent event = new ReseedEvent();
         event.begin();
+        drbg = null;
         wipeBuffer();
+        byte[] nonce = null;
         try {
             // 9.1 step 6 / 8.6.7: a nonce of at least half the security strength, taken
             // before the engine asks for its entropy input, so a deterministic source
             // gives a deterministic instance.
-            byte[] nonce = entropy.next(Math.max(16, strength / 16));
-            drbg = config.mechanism().instantiate(config.algorithm(), strength, bcEntropy, personalization, nonce);
-            Arrays.fill(nonce, (byte) 0);
-        } catch (RuntimeException e) {
-            uninstantiate();
-            throw e;
+            nonce = entropy.next(Math.max(16, strength / 16));
+            // Assigned only once instantiate returned: any throwable before leaves drbg null.
+            drbg = config.mechanism().instantiate(config.algorithm(), strength, bcEntropy,
+                    personalization == null || personalization.length == 0 ? null : personalization, nonce);
+        } finally {
+            if (nonce != null) {
+                Arrays.fill(nonce, (byte) 0);
+            }
+            wipeLastEntropyInput();
         }
         seeded(ReseedCause.INSTANTIATE, previousWord, event);
     }
@@ -227,13 +298,20 @@ final class DrbgState {
         }
         ReseedEvent event = new ReseedEvent();
         event.begin();
+        // SP 800-90A 9.2: the state is un-instantiated until the reseed has completed, so
+        // that any throwable from inside it (an entropy failure, or an Error such as a deep
+        // caller's StackOverflowError) leaves no engine behind: the next draw instantiates
+        // from fresh entropy instead of running on the seed from before the word changed.
+        // No handler is needed for that, so it holds even when a handler could not run.
+        SP80090DRBG engine = drbg;
+        drbg = null;
         wipeBuffer();
         try {
-            drbg.reseed(additionalInput);
-        } catch (RuntimeException e) {
-            uninstantiate();
-            throw e;
+            engine.reseed(additionalInput);
+        } finally {
+            wipeLastEntropyInput();
         }
+        drbg = engine;
         seeded(cause, previousWord, event);
     }
 
@@ -245,7 +323,12 @@ final class DrbgState {
             event.cause = cause.label();
             event.oldWord = previousWord;
             event.newWord = seededWord;
-            event.notifier = epoch.notifierName(seededWord);
+            try {
+                event.notifier = epoch.notifierName(seededWord);
+            } catch (InternalError pageFault) {
+                // The registry is on the page too; a truncated page is noticed by the next word load.
+                event.notifier = "page unreadable";
+            }
             event.mechanism = config.mechanism().standardName() + " " + config.algorithm();
             event.state = System.identityHashCode(this);
             event.commit();
@@ -335,6 +418,14 @@ final class DrbgState {
             drbg.generate(target, additionalInput, false);
         }
         generatesSinceSeed++;
+    }
+
+    private void wipeLastEntropyInput() {
+        byte[] input = lastEntropyInput;
+        lastEntropyInput = null;
+        if (input != null) {
+            Arrays.fill(input, (byte) 0);
+        }
     }
 
     private void wipeBuffer() {

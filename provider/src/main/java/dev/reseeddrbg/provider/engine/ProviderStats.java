@@ -21,6 +21,7 @@ public final class ProviderStats implements ReseedDrbgMXBean {
 
     private final Map<ReseedCause, LongAdder> reseeds = new EnumMap<>(ReseedCause.class);
     private final LongAdder discarded = new LongAdder();
+    private final LongAdder kernelServed = new LongAdder();
     private volatile EpochBinding lastBinding;
     private volatile String entropySource = KernelEntropy.NAME;
     private volatile boolean registered;
@@ -65,6 +66,15 @@ public final class ProviderStats implements ReseedDrbgMXBean {
 
     void discarded() {
         discarded.increment();
+    }
+
+    void servedFromKernel() {
+        kernelServed.increment();
+    }
+
+    @Override
+    public long getKernelServedDraws() {
+        return kernelServed.sum();
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.page.InvalidPageException;
 import dev.reseeddrbg.provider.drbg.DrbgConfig;
 import dev.reseeddrbg.provider.drbg.Mechanism;
+import dev.reseeddrbg.provider.entropy.BoundedEntropy;
 import dev.reseeddrbg.provider.entropy.EntropySources;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
@@ -29,6 +30,15 @@ import java.util.Arrays;
 public final class ReseedDrbgSpi extends SecureRandomSpi {
     @Serial
     private static final long serialVersionUID = 1L;
+
+    /**
+     * The most additional input one nextBytes request may carry. SP 800-90A 9.3.1 processes
+     * it in every generate call, and a request above max_number_of_bits_per_request is split
+     * into several calls, each with the same input (so the output is what the split
+     * requests prescribe); the bound keeps that repeated work at most twice the output's
+     * size, instead of a multiplier the caller chooses.
+     */
+    public static final int MAX_ADDITIONAL_INPUT = 2 * Mechanism.MAX_BYTES_PER_REQUEST;
 
     /** What was requested; serialized. */
     private final DrbgConfig config;
@@ -72,8 +82,9 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
             // since this provider always reseeds on notification.
             this.capability = ip.getCapability().supportsPredictionResistance() || config.supportsPredictionResistance()
                     ? DrbgParameters.Capability.PR_AND_RESEED : DrbgParameters.Capability.RESEED_ONLY;
-            byte[] ps = ip.getPersonalizationString();
-            this.personalization = ps == null || ps.length == 0 ? null : ps;
+            // Kept as given, an empty string included, so getParameters() returns the same
+            // string (an empty one reaches the engine as the Null string, SP 800-90A 8.7.1).
+            this.personalization = ip.getPersonalizationString();
         } else {
             throw new IllegalArgumentException("ReseedDRBG takes DrbgParameters.Instantiation, not "
                     + params.getClass().getName());
@@ -89,7 +100,8 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         if (requested == -1) {
             return config.strength();
         }
-        if (requested <= 0 || requested > max) {
+        // A requested strength is a minimum (DrbgParameters): 0 and 1 are met by 128.
+        if (requested < 0 || requested > max) {
             throw new IllegalArgumentException("strength " + requested + " is not available: " + config.algorithm()
                     + " (reseeddrbg.config " + config + ") supports 1 to " + max);
         }
@@ -98,7 +110,8 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
 
     private void attach(ProviderSettings current, EpochBinding given) throws InvalidPageException {
         this.settings = current;
-        this.entropySource = EntropySources.named(current.entropySource());
+        this.entropySource = BoundedEntropy.bound(EntropySources.named(current.entropySource()),
+                current.entropyTimeout());
         this.binding = given != null ? given : EpochBinding.bind(current.page(), current.onMissingPage());
         ProviderStats stats = ProviderStats.instance();
         stats.bound(binding, entropySource.name());
@@ -113,9 +126,30 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         return stripes;
     }
 
+    /**
+     * Refuses a stream whose fields getInstance could not have produced: a crafted strength
+     * of 0 would seed every state with 0 bytes of entropy, and two such instances would
+     * collide after a notification.
+     */
     @Serial
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
+        String problem = null;
+        if (config == null || capability == null) {
+            problem = "no configuration or capability";
+        } else if (strength != 128 && strength != 192 && strength != 256
+                || strength > Mechanism.maxStrength(config.algorithm())) {
+            problem = "strength " + strength + " (allowed: 128, 192 or 256, at most "
+                    + Mechanism.maxStrength(config.algorithm()) + " for " + config.algorithm() + ")";
+        } else if (capability != DrbgParameters.Capability.RESEED_ONLY
+                && capability != DrbgParameters.Capability.PR_AND_RESEED
+                || config.supportsPredictionResistance() && !capability.supportsPredictionResistance()) {
+            problem = "capability " + capability + " with reseeddrbg.config " + config;
+        }
+        if (problem != null) {
+            throw new java.io.InvalidObjectException("serialized ReseedDRBG has " + problem
+                    + ", which getInstance never produces; refused");
+        }
         attach(ProviderSettings.current(), null);
     }
 
@@ -123,9 +157,17 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
     protected void engineNextBytes(byte[] bytes) {
         StateStripes.Stripe s = stripes.lock();
         try {
-            s.state.nextBytes(bytes, false, null);
+            s.state.nextBytes(bytes, capability.supportsPredictionResistance(), null);
         } finally {
-            s.unlock();
+            // The stripe is given back on every exit, Errors included; if the stack is too
+            // short even to call unlock, it is marked abandoned (one putfield, no call) and
+            // the next thread that finds every stripe busy takes it over.
+            try {
+                s.unlock();
+            } catch (StackOverflowError noStack) {
+                s.abandoned = true;
+                throw noStack;
+            }
         }
     }
 
@@ -147,12 +189,24 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
             throw new IllegalArgumentException("prediction resistance was requested, but this instance was "
                     + "instantiated with " + capability + "; ask for PR_AND_RESEED at getInstance");
         }
-        byte[] additional = emptyToNull(nb.getAdditionalInput());
+        byte[] input = nb.getAdditionalInput();
+        if (input != null && input.length > MAX_ADDITIONAL_INPUT) {
+            throw new IllegalArgumentException("additional input of " + input.length + " bytes is above the "
+                    + MAX_ADDITIONAL_INPUT + " a nextBytes request may carry (it is processed again for every "
+                    + Mechanism.MAX_BYTES_PER_REQUEST + "-byte part of a larger request); hash it to a shorter "
+                    + "value first, or mix it in once with reseed(DrbgParameters.reseed(pr, input))");
+        }
+        byte[] additional = emptyToNull(input);
         StateStripes.Stripe s = stripes.lock();
         try {
             s.state.nextBytes(bytes, nb.getPredictionResistance(), additional);
         } finally {
-            s.unlock();
+            try { // as in engineNextBytes(byte[])
+                s.unlock();
+            } catch (StackOverflowError noStack) {
+                s.abandoned = true;
+                throw noStack;
+            }
         }
     }
 
@@ -215,7 +269,7 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         java.util.OptionalInt word = current.reportWord();
         return "ReseedDRBG " + config.mechanism().standardName() + "," + config.algorithm() + "," + strength + ","
                 + (capability.supportsPredictionResistance() ? "pr_and_reseed" : "reseed_only")
-                + (personalization == null ? "" : ",personalized")
+                + (personalization == null || personalization.length == 0 ? "" : ",personalized")
                 + "; " + current + (word.isPresent() ? ", word " + EpochWord.describe(word.getAsInt()) + " from "
                 + current.notifierName(word.getAsInt()) : ", page lost");
     }

@@ -46,6 +46,15 @@ final class StateStripes {
      */
     private static final int STRIDE = 32;
     private static final VarHandle LOCK = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle ABANDONED;
+
+    static {
+        try {
+            ABANDONED = MethodHandles.lookup().findVarHandle(Stripe.class, "abandoned", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * One DRBG state and the slot of its lock word. Immutable apart from {@link #state},
@@ -56,6 +65,14 @@ final class StateStripes {
         private final int slot;
         /** Guarded by the lock word; created at the stripe's first use. */
         DrbgState state;
+        /**
+         * Set by an owner leaving on an exception when even {@link #unlock()} could not be
+         * called (a StackOverflowError at its entry, so its store never ran): the lock word
+         * is then still 1, and whichever thread clears this flag by CAS owns the stripe. It is
+         * a plain volatile field so that setting it is one putfield, not a method call, and so
+         * cannot itself overflow the stack. Read only on the slow path, when every stripe is busy.
+         */
+        volatile boolean abandoned;
 
         Stripe(int[] locks, int slot) {
             this.locks = locks;
@@ -96,18 +113,41 @@ final class StateStripes {
         return stripes.length;
     }
 
-    /** Locks a stripe for the calling thread and returns it, its state created. Unlock when done. */
+    /**
+     * Locks a stripe for the calling thread and returns it, its state created. Unlock when
+     * done, on every path, Errors included (see {@link Stripe#abandoned} for the pattern:
+     * unlock in a finally, and if unlock itself overflows the stack, set abandoned).
+     * After the CAS that takes a stripe, the common path makes no call before returning,
+     * so no StackOverflowError can land between taking the lock and the caller's try.
+     */
     Stripe lock() {
         int home = (int) Thread.currentThread().threadId() & mask;
         for (int attempt = 0; ; attempt++) { // any free stripe will do, so look at all of them
             for (int i = 0; i <= mask; i++) {
                 Stripe s = stripes[(home + i) & mask];
                 if (s.tryLock()) {
+                    if (s.state != null) {
+                        return s;
+                    }
                     return withState(s);
                 }
             }
+            Stripe reclaimed = claimAbandoned();
+            if (reclaimed != null) {
+                return withState(reclaimed);
+            }
             backOff(attempt);
         }
+    }
+
+    /** A stripe whose owner left without unlocking (its unlock overflowed the stack), now owned by the caller. */
+    private Stripe claimAbandoned() {
+        for (Stripe s : stripes) {
+            if (s.abandoned && ABANDONED.compareAndSet(s, true, false)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     private static void backOff(int attempt) {
@@ -120,22 +160,30 @@ final class StateStripes {
         }
     }
 
+    /** Creates the state of a stripe the caller holds; on any failure the stripe is given back. */
     private Stripe withState(Stripe s) {
-        if (s.state == null) {
-            try {
+        try {
+            if (s.state == null) {
                 s.state = newState.get();
-            } catch (RuntimeException | Error e) {
-                s.unlock();
-                throw e;
             }
+            return s;
+        } catch (Throwable e) {
+            try {
+                s.unlock();
+            } catch (StackOverflowError noStack) {
+                s.abandoned = true;
+            }
+            throw e;
         }
-        return s;
     }
 
     /** Runs {@code action} on every state that exists, each under its lock. */
     void forEachState(boolean create, Consumer<DrbgState> action) {
         for (Stripe s : stripes) {
             for (int attempt = 0; !s.tryLock(); attempt++) { // this one and no other
+                if (s.abandoned && ABANDONED.compareAndSet(s, true, false)) {
+                    break; // its owner left without unlocking: it is ours now
+                }
                 backOff(attempt);
             }
             try {
@@ -146,7 +194,12 @@ final class StateStripes {
                     action.accept(s.state);
                 }
             } finally {
-                s.unlock();
+                try {
+                    s.unlock();
+                } catch (StackOverflowError noStack) {
+                    s.abandoned = true;
+                    throw noStack;
+                }
             }
         }
     }

@@ -3,17 +3,13 @@ package dev.reseeddrbg.provider.epoch;
 import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.page.InvalidPageException;
-import dev.reseeddrbg.page.PageFile;
 import dev.reseeddrbg.page.PageLayout;
+import dev.reseeddrbg.page.PageTrust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -29,9 +25,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * mapping. The mapping is never unmapped (its arena is global): a state may load the
  * word at any time, and an unmapped address would crash the JVM.
  *
- * <p>Trust: a reader refuses a page that someone other than root or this process's user
- * owns, or that is group- or world-writable, because whoever can write the page can
- * freeze the word and silence every notification.
+ * <p>Trust: the rules are epoch-page's {@link PageTrust} (owner root or this process's
+ * user, not group- or world-writable, in a directory only root or the page's owner can
+ * write, checked on the file that was mapped), because whoever can write the page can
+ * freeze the word and silence every notification. They are checked at bind and again
+ * with every check for a replaced file.
  */
 public class EpochBinding {
     private static final System.Logger LOG = System.getLogger("dev.reseeddrbg");
@@ -82,8 +80,8 @@ public class EpochBinding {
     private final Source source;
     private final Path configuredPath;
     private final String fallbackReason;
-    /** The mapped file's identity (device, inode), to notice it being replaced; null in-process. */
-    private final Object fileKey;
+    /** The mapped file's identity (device, inode), to notice it being replaced or changed; null in-process. */
+    private final long[] fileKey;
     /** Set once the page was found truncated or replaced: states move to a new binding. */
     private volatile boolean stale;
     private final java.util.concurrent.atomic.AtomicBoolean lossLogged = new java.util.concurrent.atomic.AtomicBoolean();
@@ -100,7 +98,7 @@ public class EpochBinding {
         this(page, source, configuredPath, fallbackReason, null);
     }
 
-    private EpochBinding(EpochPage page, Source source, Path configuredPath, String fallbackReason, Object fileKey) {
+    private EpochBinding(EpochPage page, Source source, Path configuredPath, String fallbackReason, long[] fileKey) {
         this.page = page;
         this.word = page.segment();
         this.wordAddress = word.address() + PageLayout.WORD_OFFSET;
@@ -135,31 +133,18 @@ public class EpochBinding {
     }
 
     private static EpochBinding mapPage(Path path) {
+        // Its own arena, so that a refused page is unmapped again; a trusted page's arena is
+        // never closed (a state may load the word at any time).
+        Arena arena = Arena.ofShared();
         try {
-            checkTrusted(path);
-            Object fileKey = PageFile.requirePageFile(path).fileKey();
-            EpochPage page = PageFile.mapReadOnly(path, Arena.global());
+            PageTrust.TrustedPage trusted = PageTrust.mapTrusted(path, arena);
+            EpochPage page = trusted.page();
             LOG.log(System.Logger.Level.INFO, "ReseedDRBG bound to epoch page {0}, word {1}", path,
                     page.describe(page.loadWord()));
-            return new EpochBinding(page, Source.PAGE, path, null, fileKey);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void checkTrusted(Path path) throws IOException {
-        PageFile.requirePageFile(path); // shape checks first, with their own messages
-        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
-        if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
-            throw new InvalidPageException(path, "is group- or world-writable (" + PosixFilePermissions.toString(mode)
-                    + "), so others could freeze the word; refused (chmod go-w)");
-        }
-        int owner = (int) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        // /proc/self belongs to this process's user: its uid without a native call.
-        int self = (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        if (owner != 0 && owner != self) {
-            throw new InvalidPageException(path, "is owned by uid " + owner + ", neither root nor this process (uid "
-                    + self + "); refused, since its owner could freeze the word");
+            return new EpochBinding(page, Source.PAGE, path, null, new long[] {trusted.device(), trusted.inode()});
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
     }
 
@@ -182,8 +167,9 @@ public class EpochBinding {
 
     /**
      * Whether states must leave this binding: its file was truncated under the mapping
-     * (a load then faults, which the JVM reports as InternalError) or replaced by another
-     * file at the same path. Looks at the file at most every 100 ms; callers ask only
+     * (a load then faults, which the JVM reports as InternalError), replaced by another
+     * file at the same path, or is no longer trusted (its owner or mode changed:
+     * {@link PageTrust#recheck}). Looks at the file at most every 100 ms; callers ask only
      * when they are about to run the engine anyway, never per draw.
      */
     public boolean staleOrReplaced() {
@@ -195,15 +181,9 @@ public class EpochBinding {
             return false;
         }
         lastReplacementCheck = now;
-        Object current;
-        try {
-            current = Files.readAttributes(configuredPath, java.nio.file.attribute.BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS).fileKey();
-        } catch (IOException e) {
-            current = null;
-        }
-        if (!fileKey.equals(current)) {
-            lost("was replaced or removed after it was mapped; following the path to whatever is there now");
+        String changed = PageTrust.recheck(configuredPath, fileKey[0], fileKey[1]);
+        if (changed != null) {
+            lost(changed);
         }
         return stale;
     }

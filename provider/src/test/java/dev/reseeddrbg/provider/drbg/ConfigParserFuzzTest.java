@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Assertions;
 /**
  * Coverage-guided fuzzing of the reseeddrbg.config parser (Jazzer): any string parses to
  * a valid configuration that round-trips through toString(), or is refused with a
- * ConfigurationException that quotes it. {@code ./mvnw verify} fuzzes for 20 s;
+ * ConfigurationException that quotes it. {@link SettingsFuzzTest} does the same for every
+ * other property (Jazzer fuzzes one target per class). {@code ./mvnw verify} fuzzes for 20 s;
  * {@code JAZZER_MAX_DURATION=10m} fuzzes longer.
  */
 class ConfigParserFuzzTest {

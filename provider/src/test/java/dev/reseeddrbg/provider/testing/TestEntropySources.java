@@ -60,6 +60,62 @@ public final class TestEntropySources {
         }
     }
 
+    /**
+     * The kernel's entropy until {@link #BLOCKING} is set; then every fill blocks until the
+     * latch in it is released, like a hung HSM or network source.
+     */
+    public static final class Blocking implements EntropySource {
+        public static final AtomicReference<java.util.concurrent.CountDownLatch> BLOCKING = new AtomicReference<>();
+
+        @Override
+        public String name() {
+            return "test-blocking";
+        }
+
+        @Override
+        public void fill(byte[] out) {
+            java.util.concurrent.CountDownLatch latch = BLOCKING.get();
+            while (latch != null && latch.getCount() > 0) {
+                try {
+                    latch.await();
+                } catch (InterruptedException e) {
+                    // a hung source does not care
+                }
+            }
+            KernelEntropy.instance().fill(out);
+        }
+    }
+
+    /** Hands out the blocks of a fixed cycle of {@code length} distinct 16-byte blocks, over and over. */
+    public static class Cycling implements EntropySource {
+        private final int length;
+        private int next;
+
+        protected Cycling(int length) {
+            this.length = length;
+        }
+
+        public Cycling() {
+            this(2);
+        }
+
+        @Override
+        public String name() {
+            return "test-cycling";
+        }
+
+        @Override
+        public synchronized void fill(byte[] out) {
+            for (int i = 0; i < out.length; i++) {
+                if (i % 16 == 0 && i > 0) {
+                    next = (next + 1) % length;
+                }
+                out[i] = (byte) (java.util.Objects.hash(next, i % 16) * 0x9E3779B1 >>> 24);
+            }
+            next = (next + 1) % length;
+        }
+    }
+
     /** For comparisons: a block of zeros of the given size. */
     public static boolean allZero(byte[] b) {
         return Arrays.equals(b, new byte[b.length]);
