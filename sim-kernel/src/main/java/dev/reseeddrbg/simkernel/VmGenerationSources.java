@@ -97,11 +97,19 @@ public final class VmGenerationSources {
         return Optional.empty();
     }
 
+    /**
+     * The driver bound to an ACPI device: up to Linux 6.9 vmgenid is an ACPI driver (the
+     * link is the device's own {@code driver}); from 6.10 it is a platform driver (the link
+     * is under {@code physical_node}).
+     */
     private static String driver(Path dev) {
-        try {
-            return Files.readSymbolicLink(dev.resolve("physical_node/driver")).getFileName().toString();
-        } catch (IOException | UnsupportedOperationException e) {
-            return "none";
+        for (String link : new String[] {"driver", "physical_node/driver"}) {
+            try {
+                return Files.readSymbolicLink(dev.resolve(link)).getFileName().toString();
+            } catch (IOException | UnsupportedOperationException e) {
+                // not bound this way
+            }
         }
+        return "none";
     }
 }

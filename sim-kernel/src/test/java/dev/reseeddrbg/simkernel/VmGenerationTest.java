@@ -62,6 +62,20 @@ class VmGenerationTest {
     }
 
     @Test
+    void probeFindsTheVmgenidDriverBoundAsAnAcpiDriver() throws IOException {
+        // Linux up to 6.9 (Debian 12's 6.1 among them) binds vmgenid to the ACPI device itself.
+        Path acpi = dir.resolve("acpi");
+        Path kmsg = Files.writeString(dir.resolve("kmsg"), "");
+        Path vmgen = Files.createDirectories(acpi.resolve("QEMUVGID:00"));
+        Files.writeString(vmgen.resolve("modalias"), "acpi:QEMUVGID:VM_GEN_COUNTER:\n");
+        assertFalse(VmGenerationSources.probe(acpi, dir.resolve("vmclock0"), kmsg).get(1).usable(), "not bound yet");
+        Files.createSymbolicLink(vmgen.resolve("driver"), Files.createDirectories(dir.resolve("acpi-drivers/vmgenid")));
+        List<VmGenerationSources.Finding> bound = VmGenerationSources.probe(acpi, dir.resolve("vmclock0"), kmsg);
+        assertTrue(bound.get(0).detail().contains("driver vmgenid"), bound.toString());
+        assertTrue(bound.get(1).usable(), bound.toString());
+    }
+
+    @Test
     void probeRecognisesFirecrackerDevices() throws IOException {
         Path acpi = dir.resolve("acpi");
         Path clock = Files.createDirectories(acpi.resolve("AMZNC10C:00"));
