@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * {@value #VM_FORK_MESSAGE}, read from {@code /dev/kmsg}.
  *
  * <p>This is the one VM-restore signal a stock Linux guest (5.18 and later, with a
- * vmgenid device: QEMU, Firecracker, Hyper-V, Cloud Hypervisor) gives user space today.
+ * vmgenid device: QEMU, Firecracker, Hyper-V) gives user space today (docs/vm-generation.md).
  * {@code drivers/char/random.c}'s {@code add_vmfork_randomness} mixes the new generation
  * ID into the input pool, reseeds the CRNG, and only then prints the record.
  *
@@ -216,15 +216,28 @@ public final class KernelLogNotifier implements AutoCloseable {
             }
             String raw = new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
             Optional<Record> record = Record.parse(raw);
-            record.filter(Record::announcesVmFork).ifPresent(r -> fire(String.format(
-                    "kernel log: '%s', record %d at %d.%06d s", r.message(), r.sequence(),
-                    r.timestampMicros() / 1_000_000, r.timestampMicros() % 1_000_000)));
+            Optional<Record> fork = record.filter(Record::announcesVmFork);
+            if (fork.isPresent()) {
+                // The bump comes first and the description after it: every step before the
+                // bump lengthens the window in which clones draw the same bytes.
+                int word = vmSnapshot.fire();
+                Record r = fork.get();
+                // printk stamps records with the kernel's local clock, which counts from boot
+                // as CLOCK_MONOTONIC (System.nanoTime) does, so the difference is the lag.
+                long lagMicros = System.nanoTime() / 1000 - r.timestampMicros();
+                logNotification(word, String.format("kernel log: '%s', record %d at %d.%06d s, page bumped %d ms "
+                        + "after it", r.message(), r.sequence(), r.timestampMicros() / 1_000_000,
+                        r.timestampMicros() % 1_000_000, lagMicros / 1000));
+            }
             record.ifPresent(testSeamRecordSeen);
         }
     }
 
     private void fire(String why) {
-        int word = vmSnapshot.fire();
+        logNotification(vmSnapshot.fire(), why);
+    }
+
+    private void logNotification(int word, String why) {
         log.accept(String.format("notify 0x%08x %s (%s)", word, vmSnapshot.page().describe(word), why));
     }
 
