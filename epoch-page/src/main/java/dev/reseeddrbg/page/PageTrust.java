@@ -27,6 +27,11 @@ import java.util.Map;
  * </ul>
  * The owner and mode are checked again later ({@link #recheck}), so a page that becomes
  * writable by others, or changes hands, stops being trusted.
+ *
+ * <p>The page's owner (the daemon, {@link #mapOwned}) keeps the same rules with one
+ * difference: the page must be its own, not root's or anyone else's. A page another user
+ * put at its path is refused rather than adopted, since every reader would refuse it and
+ * its owner could freeze it.
  */
 public final class PageTrust {
     private PageTrust() {
@@ -50,11 +55,38 @@ public final class PageTrust {
      * @throws InvalidPageException naming the path and the rule it breaks
      */
     public static TrustedPage mapTrusted(Path path, Arena arena) throws IOException {
+        return map(path, arena, Role.READER);
+    }
+
+    /**
+     * {@link #mapTrusted} for the page's owner: maps {@code path} read-write, and requires
+     * the file to be owned by this process's user (root's page only when running as
+     * root). The directory rule is the reader's.
+     *
+     * @throws InvalidPageException naming the path and the rule it breaks
+     */
+    public static TrustedPage mapOwned(Path path, Arena arena) throws IOException {
+        return map(path, arena, Role.OWNER);
+    }
+
+    /** Who maps the page, which decides how it is mapped and whose page it may be. */
+    private enum Role {
+        READER(FileChannel.MapMode.READ_ONLY),
+        OWNER(FileChannel.MapMode.READ_WRITE);
+
+        final FileChannel.MapMode mode;
+
+        Role(FileChannel.MapMode mode) {
+            this.mode = mode;
+        }
+    }
+
+    private static TrustedPage map(Path path, Arena arena, Role role) throws IOException {
         boolean interrupted = Thread.interrupted();
         try {
             while (true) {
                 try {
-                    return mapTrustedOnce(path, arena);
+                    return mapTrustedOnce(path, arena, role);
                 } catch (ClosedByInterruptException e) {
                     // Interrupted while mapping: remember it for the caller and map again.
                     Thread.interrupted();
@@ -68,8 +100,8 @@ public final class PageTrust {
         }
     }
 
-    private static TrustedPage mapTrustedOnce(Path path, Arena arena) throws IOException {
-        MemorySegment mapped = PageFile.map(path, FileChannel.MapMode.READ_ONLY, arena);
+    private static TrustedPage mapTrustedOnce(Path path, Arena arena, Role role) throws IOException {
+        MemorySegment mapped = PageFile.map(path, role.mode, arena);
         long[] identity = mappedFile(mapped, path);
         Map<String, Object> attributes = Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
         if ((long) attributes.get("dev") != identity[0] || (long) attributes.get("ino") != identity[1]) {
@@ -78,7 +110,10 @@ public final class PageTrust {
                     + path.toAbsolutePath().getParent());
         }
         checkFile(path, attributes);
-        checkDirectory(path, (int) attributes.get("uid"));
+        if (role == Role.OWNER) {
+            requireOwnedBySelf(path, attributes);
+        }
+        requireTrustedDirectory(path, (int) attributes.get("uid"));
         return new TrustedPage(EpochPage.verify(mapped, path), identity[0], identity[1]);
     }
 
@@ -87,14 +122,28 @@ public final class PageTrust {
      * trusted; null when it is, else why not (for the reader's log line).
      */
     public static String recheck(Path path, long device, long inode) {
+        return recheck(path, device, inode, "; following the path to whatever is there now");
+    }
+
+    /**
+     * {@link #recheck} for the page's owner, which does not follow the path: why the file
+     * at {@code path} is no longer the trusted file with this identity, or null.
+     */
+    public static String changedSinceMapped(Path path, long device, long inode) {
+        return recheck(path, device, inode, "");
+    }
+
+    private static String recheck(Path path, long device, long inode, String then) {
         Map<String, Object> attributes;
         try {
             attributes = Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return "was removed after it was mapped (nothing is at the path now)" + then;
         } catch (IOException e) {
-            return "was removed after it was mapped (" + e.getMessage() + "); following the path to whatever is there now";
+            return "was removed after it was mapped (" + e.getMessage() + ")" + then;
         }
         if ((long) attributes.get("dev") != device || (long) attributes.get("ino") != inode) {
-            return "was replaced or removed after it was mapped; following the path to whatever is there now";
+            return "was replaced or removed after it was mapped" + then;
         }
         try {
             checkOwnerAndMode(path, attributes);
@@ -130,19 +179,42 @@ public final class PageTrust {
         }
     }
 
-    private static void checkDirectory(Path path, int pageOwner) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        Map<String, Object> attributes = Files.readAttributes(dir, "unix:mode,uid");
-        int mode = (int) attributes.get("mode");
+    private static void requireOwnedBySelf(Path path, Map<String, Object> attributes) throws InvalidPageException {
         int owner = (int) attributes.get("uid");
+        int self = currentUid();
+        if (owner != self) {
+            throw new InvalidPageException(path, "is owned by uid " + owner + ", not by this process (uid " + self
+                    + "), which is to own it; refused: a page another user put there is theirs to freeze, and every "
+                    + "reader would refuse it. Remove it if it is stale, or run the daemon as uid " + owner);
+        }
+    }
+
+    /**
+     * The directory rule, for whoever is about to create or use a file in the directory
+     * of {@code file}: only root and {@code owner} may be able to write it (no group or
+     * other write bit, owned by one of the two), else someone else could replace the
+     * entry. The daemon checks it before it creates its page and socket there.
+     *
+     * @throws InvalidPageException naming the directory and what is wrong with it
+     */
+    public static void requireTrustedDirectory(Path file, int owner) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Map<String, Object> attributes;
+        try {
+            attributes = Files.readAttributes(dir, "unix:mode,uid");
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new InvalidPageException(file, "cannot be used: its directory " + dir + " does not exist", e);
+        }
+        int mode = (int) attributes.get("mode");
+        int dirOwner = (int) attributes.get("uid");
         if ((mode & 0022) != 0) {
-            throw new InvalidPageException(path, "is in directory " + dir + ", which group or others can write (mode "
+            throw new InvalidPageException(file, "is in directory " + dir + ", which group or others can write (mode "
                     + octal(mode) + "), so they could replace the page; refused (chmod go-w " + dir
                     + ", or keep the page in a directory only root or its owner can write, as /run/reseeddrbg)");
         }
-        if (owner != 0 && owner != pageOwner) {
-            throw new InvalidPageException(path, "is in directory " + dir + ", owned by uid " + owner
-                    + ", neither root nor the page's owner (uid " + pageOwner + "), who could replace the page; refused");
+        if (dirOwner != 0 && dirOwner != owner) {
+            throw new InvalidPageException(file, "is in directory " + dir + ", owned by uid " + dirOwner
+                    + ", neither root nor the page's owner (uid " + owner + "), who could replace the page; refused");
         }
     }
 

@@ -4,6 +4,7 @@ import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.InvalidPageException;
 import dev.reseeddrbg.page.PageFile;
 import dev.reseeddrbg.page.PageLayout;
+import dev.reseeddrbg.page.PageTrust;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,6 +33,9 @@ import java.util.Set;
  *     so running readers stay attached to the same inode.</li>
  * <li>The file is mode 0644: whoever can write the page can freeze the word and silence
  *     every notification, so only its owner may write it.</li>
+ * <li>The daemon ({@link #own}) keeps a reader's trust rules ({@link PageTrust}) and one
+ *     more: the page is its own. It refuses a page another user created, and a directory
+ *     anyone but root and itself can write, before it creates anything there.</li>
  * </ul>
  */
 public final class KernelPage implements AutoCloseable {
@@ -43,11 +47,43 @@ public final class KernelPage implements AutoCloseable {
     private final Arena arena;
     private final EpochPage page;
     private final boolean created;
+    /** Device and inode of the file mapped, for {@link #changedSinceMapped}; null where not known. */
+    private final long[] identity;
 
-    private KernelPage(Arena arena, EpochPage page, boolean created) {
+    private KernelPage(Arena arena, EpochPage page, boolean created, long[] identity) {
         this.arena = arena;
         this.page = page;
         this.created = created;
+        this.identity = identity;
+    }
+
+    /**
+     * {@code simkernel run}: {@link #initialize}, keeping the owner's rules: the directory
+     * must be writable by no one but root and this user (checked before the page is
+     * created), and the page must be this user's own, checked on the file mapped.
+     */
+    public static KernelPage own(Path path) throws IOException {
+        requireDirectory(path);
+        PageTrust.requireTrustedDirectory(path, PageTrust.currentUid());
+        boolean created = !Files.exists(path, LinkOption.NOFOLLOW_LINKS) && publishNewPage(path);
+        Arena arena = Arena.ofShared();
+        try {
+            PageTrust.TrustedPage owned = PageTrust.mapOwned(path, arena);
+            return registerStandard(new KernelPage(arena, owned.page(), created,
+                    new long[] {owned.device(), owned.inode()}));
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Why the file at the page's path is no longer the page this kernel mapped (removed,
+     * replaced, or no longer trusted), or null while it is. Readers follow the path, so a
+     * kernel whose page was replaced notifies a file no new reader maps.
+     */
+    public String changedSinceMapped() {
+        return identity == null ? null : PageTrust.changedSinceMapped(page.path(), identity[0], identity[1]);
     }
 
     /**
@@ -59,7 +95,10 @@ public final class KernelPage implements AutoCloseable {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             created = publishNewPage(path);
         }
-        KernelPage kernelPage = open(path, created);
+        return registerStandard(open(path, created));
+    }
+
+    private static KernelPage registerStandard(KernelPage kernelPage) {
         for (String name : STANDARD_NOTIFIERS) {
             kernelPage.page.register(name);
         }
@@ -75,7 +114,7 @@ public final class KernelPage implements AutoCloseable {
         checkMode(path);
         Arena arena = Arena.ofShared();
         try {
-            return new KernelPage(arena, PageFile.mapReadWrite(path, arena), created);
+            return new KernelPage(arena, PageFile.mapReadWrite(path, arena), created, null);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -91,12 +130,20 @@ public final class KernelPage implements AutoCloseable {
         }
     }
 
-    /** Writes a formatted page to a temporary file, then links it into place. */
-    private static boolean publishNewPage(Path path) throws IOException {
+    private static void requireDirectory(Path path) throws InvalidPageException {
         Path dir = path.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
             throw new InvalidPageException(path, "cannot be created: " + dir + " is not an existing directory");
         }
+    }
+
+    /**
+     * Writes a formatted page to a temporary file, then links it into place. Every failure
+     * names the page and the file it happened on (a full disk says where).
+     */
+    private static boolean publishNewPage(Path path) throws IOException {
+        requireDirectory(path);
+        Path dir = path.toAbsolutePath().getParent();
         Path temp;
         try {
             temp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".new",
@@ -119,6 +166,12 @@ public final class KernelPage implements AutoCloseable {
             return true;
         } catch (FileAlreadyExistsException e) {
             return false; // another init won the race; we use its page
+        } catch (InvalidPageException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InvalidPageException(path, "cannot be created: writing " + temp + " failed: "
+                    + (e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getMessage()), e);
         } finally {
             Files.deleteIfExists(temp);
         }

@@ -104,8 +104,17 @@ final class Daemon implements AutoCloseable {
         }
     }
 
+    /** Sends {@code signal} to the process's first child (the daemon under strace). */
+    void signalChild(String signal) throws IOException, InterruptedException {
+        long child = process.toHandle().children().findFirst().orElseThrow().pid();
+        if (new ProcessBuilder("kill", "-" + signal, Long.toString(child)).start().waitFor() != 0) {
+            throw new AssertionError("kill -" + signal + " " + child + " failed");
+        }
+    }
+
     @Override
     public void close() throws Exception {
+        process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
         if (process.isAlive()) {
             signal("CONT");
             process.destroyForcibly();

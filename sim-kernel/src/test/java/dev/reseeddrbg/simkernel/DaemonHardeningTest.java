@@ -173,8 +173,8 @@ class DaemonHardeningTest {
         Path socket = ControlSocket.pathFor(page);
         try (Daemon ignored = squatter(socket, "answer")) {
             assertOneLineError(cli("notify", "--page", page.toString(), "--via-daemon", "vm-snapshot"),
-                    socket.toString(), "uid 65534", "not trusted");
-            assertOneLineError(cli("status", "--page", page.toString()), socket.toString(), "uid 65534");
+                    socket.toString(), "user nobody", "not trusted");
+            assertOneLineError(cli("status", "--page", page.toString()), socket.toString(), "user nobody");
         }
     }
 
@@ -202,7 +202,7 @@ class DaemonHardeningTest {
                     "bound at the published path, where others can reach it before its mode is set: " + binds);
             assertTrue(calls.stream().filter(l -> l.contains("chmod")).noneMatch(l -> l.contains(quoted)),
                     "chmod by the published path, which follows a link put there: " + calls);
-            d.signal("TERM");
+            d.signalChild("TERM"); // strace passes no signal on
             d.exitWithin(START);
         }
     }
@@ -215,8 +215,8 @@ class DaemonHardeningTest {
         Path socket = ControlSocket.pathFor(page);
         try (Daemon d = Daemon.withShell("ulimit -n 40", Daemon.javaCommand("run", "--page", page.toString(),
                 "--no-kmsg", "--timer", "1h"))) {
-            d.await("control socket", START);
-            assertTrue(ask(socket, "status", HANG).startsWith("ok "));
+            d.await("Z control socket " + socket, START);
+            assertTrue(ask(socket, "status", HANG).startsWith("ok "), d.log());
             List<SocketChannel> idle = new ArrayList<>();
             try {
                 for (int i = 0; i < 120; i++) {
@@ -235,6 +235,7 @@ class DaemonHardeningTest {
                     c.close();
                 }
             }
+            assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the daemon is still there:\n" + d.log());
             assertTrue(ask(socket, "status", HANG).startsWith("ok "), "accepting again");
             String log = d.await("accepting again", START);
             assertEquals(log.split("cannot accept", -1).length, log.split("accepting again", -1).length,
@@ -335,7 +336,7 @@ class DaemonHardeningTest {
             d.await("control socket", START);
             Files.delete(page);
             assertEquals(1, d.exitWithin(START));
-            assertTrue(d.log().contains(page + " was replaced or removed"), d.log());
+            assertTrue(d.log().contains(page + " was removed"), d.log());
         }
     }
 

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reseeddrbg.page.PageFile;
-import dev.reseeddrbg.simkernel.cli.SimKernelCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,17 +21,12 @@ class DaemonTest {
     Path dir;
 
     private static Process simkernel(String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), SimKernelCommand.class.getName()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        return new ProcessBuilder(Daemon.javaCommand(args)).redirectErrorStream(true).start();
     }
 
     private static Process simkernelTo(Path output, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), SimKernelCommand.class.getName()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        return new ProcessBuilder(Daemon.javaCommand(args)).redirectErrorStream(true).redirectOutput(output.toFile())
+                .start();
     }
 
     /** Reads lines until one contains {@code marker}; returns everything read. */
@@ -88,7 +80,7 @@ class DaemonTest {
     @Test
     void aKilledDaemonLeavesAValidPageAndARestartTakesOver() throws Exception {
         Path page = dir.resolve("epoch");
-        Process daemon = simkernel("run", "--page", page.toString(), "--timer", "1ms");
+        Process daemon = simkernel("run", "--page", page.toString(), "--timer", "1ms", "--no-kmsg");
         BufferedReader log = new BufferedReader(new InputStreamReader(daemon.getInputStream()));
         readUntil(log, "control socket");
         readUntil(log, "epoch=50 (timer)"); // notifying a thousand times a second when killed

@@ -5,6 +5,7 @@ import dev.reseeddrbg.simkernel.ControlSocket;
 import dev.reseeddrbg.simkernel.KernelLogNotifier;
 import dev.reseeddrbg.simkernel.KernelPage;
 import dev.reseeddrbg.simkernel.Notifier;
+import dev.reseeddrbg.simkernel.Supervisor;
 import dev.reseeddrbg.simkernel.TimerNotifier;
 import dev.reseeddrbg.simkernel.VmClockNotifier;
 import dev.reseeddrbg.simkernel.VmGenerationSources;
@@ -15,6 +16,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,7 +51,7 @@ public final class SimKernelCommand {
         cli.setErr(err);
         cli.registerConverter(Duration.class, DurationConverter::parse);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("simkernel: " + e.getMessage());
+            commandLine.getErr().println("simkernel: " + message(e));
             return EXIT_FAILURE;
         });
         cli.setParameterExceptionHandler((e, args1) -> {
@@ -57,6 +60,15 @@ public final class SimKernelCommand {
             return CommandLine.ExitCode.USAGE;
         });
         return cli.execute(args);
+    }
+
+    /** An error's one line; a file system error without its own wording still names its file. */
+    static String message(Exception e) {
+        if (e instanceof java.nio.file.FileSystemException f && (f.getMessage() == null || f.getReason() == null)) {
+            return f.getFile() + ": " + e.getClass().getSimpleName().replace("Exception", "").replaceAll(
+                    "([a-z])([A-Z])", "$1 $2").toLowerCase();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     static String describe(EpochPage page, int word) {
@@ -73,6 +85,14 @@ public final class SimKernelCommand {
     static final class PageOption {
         @Option(names = "--page", required = true, paramLabel = "PATH", description = "The epoch page file.")
         Path path;
+    }
+
+    /** The {@code --timeout} option of the daemon's clients. */
+    static final class TimeoutOption {
+        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s",
+                description = "How long to wait for the daemon to accept the connection, and again for its answer "
+                        + "(default: ${DEFAULT-VALUE}).")
+        Duration timeout;
     }
 
     @Command(name = "init", mixinStandardHelpOptions = true,
@@ -102,15 +122,18 @@ public final class SimKernelCommand {
         @Parameters(paramLabel = "NOTIFIER", description = "A registered notifier name, e.g. vm-snapshot, timer, manual.")
         String notifier;
         @Option(names = "--via-daemon", description = "Ask the running 'simkernel run' through its control socket "
-                + "(PATH.sock) instead of writing the page; for processes that may not write the page.")
+                + "(PATH.sock) instead of writing the page; for processes that may not write the page. The answer "
+                + "counts only from a daemon running as root or as the page's owner.")
         boolean viaDaemon;
+        @CommandLine.Mixin
+        TimeoutOption timeout;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             if (viaDaemon) {
-                String answer = ControlSocket.request(page.path, "notify " + notifier);
+                String answer = ControlSocket.request(page.path, "notify " + notifier, timeout.timeout);
                 if (!answer.startsWith("ok ")) {
                     throw new IllegalArgumentException(answer.replaceFirst("^error ", ""));
                 }
@@ -125,10 +148,14 @@ public final class SimKernelCommand {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Print the word, decoded, and the notifier registry.")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Print the word, decoded, the notifier "
+            + "registry, and whether the daemon answers on its control socket (exit 1 when a socket is there but no "
+            + "trusted daemon answers on it in time).")
     static final class Status implements Callable<Integer> {
         @CommandLine.Mixin
         PageOption page;
+        @CommandLine.Mixin
+        TimeoutOption timeout;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -140,10 +167,20 @@ public final class SimKernelCommand {
                 out.println("page      " + page.path);
                 out.println("word      " + describe(p, p.loadWord()));
                 out.println("notifiers " + registry(p));
-                boolean daemon = java.nio.file.Files.exists(ControlSocket.pathFor(page.path));
-                out.println("daemon    " + (daemon ? "control socket " + ControlSocket.pathFor(page.path) : "none"));
                 for (VmGenerationSources.Finding f : VmGenerationSources.probe()) {
                     out.println("vm-gen    " + f);
+                }
+                Path socket = ControlSocket.pathFor(page.path);
+                if (!java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    out.println("daemon    none (no control socket " + socket + ")");
+                    return 0;
+                }
+                try {
+                    String answer = ControlSocket.request(page.path, "status", timeout.timeout);
+                    out.println("daemon    answers on " + socket + ": " + answer);
+                } catch (java.io.IOException e) {
+                    out.println("daemon    not answering on " + socket);
+                    throw e;
                 }
             }
             return 0;
@@ -172,34 +209,54 @@ public final class SimKernelCommand {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        /** How often the daemon checks that the file at the page's path is still the page it notifies. */
+        static final Duration PAGE_CHECK_INTERVAL = Duration.ofSeconds(1);
+        /** How long a failing daemon gives its notifiers to stop before it halts. */
+        static final Duration FAILURE_HALT_AFTER = Duration.ofSeconds(10);
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            CountDownLatch stopped = new CountDownLatch(1);
+            java.util.function.Consumer<String> log = line -> {
+                synchronized (out) {
+                    out.println(Instant.now() + " " + line);
+                }
+            };
+            Supervisor supervisor = new Supervisor(log);
+            supervisor.watchAllThreads();
+            AtomicReference<ControlSocket> published = new AtomicReference<>();
             CountDownLatch finished = new CountDownLatch(1);
-            // SIGTERM and Ctrl-C run shutdown hooks: this one lets the main thread stop the
-            // notifiers and remove the socket, and waits until it has.
+            // SIGTERM and Ctrl-C run shutdown hooks. This one removes the socket before
+            // anything else, so that no notifier that fails to stop can keep it, then lets
+            // the main thread stop the notifiers and waits for it, at most 5 s.
             Thread hook = new Thread(() -> {
-                stopped.countDown();
+                supervisor.stop();
+                ControlSocket socket = published.get();
+                if (socket != null) {
+                    socket.unpublish();
+                }
                 try {
-                    finished.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                    finished.await(5, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }, "simkernel-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            try (KernelPage kernel = KernelPage.initialize(page.path)) {
+            try (KernelPage kernel = KernelPage.own(page.path)) {
                 EpochPage p = kernel.page();
-                java.util.function.Consumer<String> log = line -> {
-                    synchronized (out) {
-                        out.println(Instant.now() + " " + line);
-                    }
-                };
                 try (ControlSocket socket = ControlSocket.start(kernel, log)) {
+                    published.set(socket);
+                    if (supervisor.stopping()) {
+                        socket.unpublish(); // the hook ran before the socket was there to remove
+                    }
                     log.accept("running on " + page.path + " (" + (kernel.created() ? "created" : "existing page kept")
                             + "), word " + describe(p, p.loadWord()) + ", timer every " + DurationConverter.format(timer));
                     VmGenerationSources.probe().forEach(f -> log.accept("vm-gen " + f));
-                    runNotifiers(kernel, p, log, socket, stopped);
+                    runNotifiers(kernel, p, log, socket, supervisor);
+                }
+                if (supervisor.failure().isPresent()) {
+                    log.accept("stopped after a failure; the page is left in place");
+                    return EXIT_FAILURE;
                 }
                 log.accept("stopped; page left in place with word " + describe(p, p.loadWord()));
             } finally {
@@ -209,7 +266,7 @@ public final class SimKernelCommand {
         }
 
         private void runNotifiers(KernelPage kernel, EpochPage p, java.util.function.Consumer<String> log,
-                                  ControlSocket socket, CountDownLatch stopped) throws Exception {
+                                  ControlSocket socket, Supervisor supervisor) throws Exception {
             Notifier vmSnapshot = kernel.notifier("vm-snapshot");
             try (TimerNotifier ignored = TimerNotifier.start(kernel.notifier("timer"), timer,
                     word -> log.accept("notify " + describe(p, word) + " (timer)"));
@@ -221,7 +278,25 @@ public final class SimKernelCommand {
                          : OptionalNotifier.start("vmclock", log, () -> VmClockNotifier.start(vmclock, vmSnapshot,
                                  Duration.ofMillis(10), VmClockNotifier::reseedKernel, log), "watching " + vmclock)) {
                 log.accept("control socket " + socket.path());
-                stopped.await();
+                while (!supervisor.awaitStop(PAGE_CHECK_INTERVAL)) {
+                    String changed = kernel.changedSinceMapped();
+                    if (changed != null) {
+                        supervisor.fail("epoch page " + page.path + " " + changed + ": readers follow the path, so "
+                                + "this daemon would notify a page no new reader maps");
+                    }
+                }
+                if (supervisor.failure().isPresent()) {
+                    socket.unpublish(); // clients must not take a failed daemon for a running one
+                    Thread.ofPlatform().daemon().name("simkernel-halt").start(() -> {
+                        try {
+                            Thread.sleep(FAILURE_HALT_AFTER);
+                            log.accept("notifiers did not stop within " + FAILURE_HALT_AFTER.toSeconds() + " s; halting");
+                            Runtime.getRuntime().halt(EXIT_FAILURE);
+                        } catch (InterruptedException e) {
+                            // not reached: nothing interrupts this thread
+                        }
+                    });
+                }
             }
         }
     }
