@@ -122,6 +122,27 @@ class PageFaultTest {
         }
     }
 
+    /**
+     * After a page is lost, the instance's states, its toString() and the MBean all name
+     * the same replacement: here the fallback, since the page file is gone.
+     */
+    @Test
+    void afterALostPageTheMBeanAndToStringNameWhatTheStatesUse() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            page.set("reseeddrbg.bufferSize", "64");
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            random.nextBytes(new byte[32]);
+            assertEquals("page", ProviderCounters.attribute("NotificationSource"));
+            Files.delete(page.path());
+            Thread.sleep(150); // the file is looked at no more than every 100 ms
+            long instantiated = ProviderCounters.reseeds("instantiate");
+            random.nextBytes(new byte[128]); // refills, notices the missing file
+            assertEquals(instantiated + 1, ProviderCounters.reseeds("instantiate"), "re-seeded on the fallback");
+            assertEquals("embedded", ProviderCounters.attribute("NotificationSource"), "the MBean follows the loss");
+            assertTrue(random.toString().contains("embedded"), "toString follows the loss: " + random);
+        }
+    }
+
     @Test
     void theEpochWrapsAround() throws Exception {
         try (PageFixture page = new PageFixture(dir)) {

@@ -134,10 +134,10 @@ public final class ReportGenerator {
         md.append("| `EpochPage.loadWord()` through the page's own segment (no native access) | ")
                 .append(score(load.get())).append(" |\n");
         row("WordLoadBenchmark.laterBindingWord").ifPresent(r -> md.append(
-                "| `EpochBinding.word()` of a later binding (constant all-memory segment, address from a field) | ")
+                "| `EpochBinding.load()` of a later binding (constant all-memory segment, address from a field) | ")
                 .append(score(r)).append(" |\n"));
         row("WordLoadBenchmark.bindingWord").ifPresent(r -> md.append(
-                "| `EpochBinding.word()` of the JVM's first binding, what a draw does (constant address) | ")
+                "| `EpochBinding.load()` of the JVM's first binding, what a draw does (constant address) | ")
                 .append(score(r)).append(" |\n"));
         md.append('\n');
     }

@@ -56,7 +56,7 @@ public final class Checkpoints {
     /** After a restore: drop again, and tell the in-process page, so nothing from the image is used. */
     public static void afterRestore() {
         beforeCheckpoint();
-        dev.reseeddrbg.provider.epoch.EpochBinding.notifyEmbedded("crac-restore");
+        dev.reseeddrbg.provider.epoch.CurrentBinding.notifyEmbedded("crac-restore");
     }
 
     private static List<ReseedDrbgSpi> snapshot() {
