@@ -30,8 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * What the page check costs: one nextBytes(32) of the identical engine with the check
  * on (the real mapped page) and off (a binding, built only here, whose word is a
  * constant, so the two loads of every draw are gone). Five forks, so the report can
- * take the median ratio over forks: on our VMs a fork now and then runs 18-70% slower
- * than its siblings (seen in both variants on 2026-11-28).
+ * take the median ratio over forks: on a shared VM a fork now and then runs far slower
+ * than its siblings, in either variant.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -53,8 +53,7 @@ public class CheckCostBenchmark {
      * ReseedDRBG bound to a given binding, registered as the provider registers it
      * (ThreadSafe=true). A SecureRandom built with the public (spi, provider) constructor
      * instead has no algorithm name, so SecureRandom cannot see ThreadSafe and wraps every
-     * draw in a monitor, which no real caller pays: with it, "on" measured 73.0 ns;
-     * without it, 62.8 ns (five forks each, 2026-11-28).
+     * draw in a monitor, which no real caller pays and which would hide the check's cost.
      */
     static final class BoundProvider extends Provider {
         private static final long serialVersionUID = 1L;

@@ -17,7 +17,6 @@ import javax.management.ObjectName;
  * ordinary draw, so they cost nothing on the hot path.
  */
 public final class ProviderStats implements ReseedDrbgMXBean {
-    public static final String OBJECT_NAME = "dev.reseeddrbg:type=Provider";
     private static final ProviderStats INSTANCE = new ProviderStats();
 
     private final Map<ReseedCause, LongAdder> reseeds = new EnumMap<>(ReseedCause.class);
