@@ -8,6 +8,7 @@ import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.page.PageLayout;
 import dev.reseeddrbg.provider.childjvm.NotifyLoop;
 import dev.reseeddrbg.provider.childjvm.PageLossProbe;
+import dev.reseeddrbg.provider.childjvm.RefusalProbe;
 import dev.reseeddrbg.provider.testing.ChildJvm;
 import dev.reseeddrbg.provider.testing.PageFixture;
 import dev.reseeddrbg.provider.testing.ProviderCounters;
@@ -61,17 +62,20 @@ class PageFaultTest {
         }
     }
 
+    /**
+     * Root reads any file whatever its mode, so the reader is a child JVM that obeys file
+     * modes (CAP_DAC_OVERRIDE dropped), as a provider running as an ordinary user does.
+     */
     @Test
     void anUnreadablePageIsRefused() throws Exception {
-        // Root reads any file whatever its mode, so this can only be shown as another user.
-        org.junit.jupiter.api.Assumptions.assumeFalse(
-                ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0,
-                "running as root: file modes do not stop root from reading");
         try (PageFixture page = new PageFixture(dir)) {
             Path unreadable = dir.resolve("unreadable");
             Files.copy(page.path(), unreadable);
             Files.setPosixFilePermissions(unreadable, java.nio.file.attribute.PosixFilePermissions.fromString("-w-------"));
-            assertTrue(refusal(page, unreadable).contains("permission denied"));
+            ChildJvm.Result r = ChildJvm.runBoundByFileModes(List.of("--enable-native-access=ALL-UNNAMED",
+                    "-Dreseeddrbg.page=" + unreadable, "-Dreseeddrbg.onMissingPage=fail"), RefusalProbe.class);
+            assertEquals(0, r.exit(), r.toString());
+            assertTrue(r.values().get("refusal").contains("permission denied"), r.toString());
         }
     }
 

@@ -148,7 +148,7 @@ class ReseedOnNotificationTest {
 
     @Test
     void outputDiffersAcrossInstancesAndDraws() throws Exception {
-        try (PageFixture page = new PageFixture(dir)) {
+        try (PageFixture _ = new PageFixture(dir)) {
             SecureRandom a = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
             SecureRandom b = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
             byte[] x = new byte[32];

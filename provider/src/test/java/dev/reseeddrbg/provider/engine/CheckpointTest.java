@@ -27,7 +27,7 @@ class CheckpointTest {
 
     @Test
     void checkpointZeroesEveryStateAndRestoreMakesThemInstantiateAfresh() throws Exception {
-        try (PageFixture page = new PageFixture(dir)) {
+        try (PageFixture _ = new PageFixture(dir)) {
             ReseedDrbgSpi spi = new ReseedDrbgSpi(null);
             SecureRandom random = new SecureRandom(spi, new ReseedProvider()) {
                 private static final long serialVersionUID = 1L;
@@ -51,7 +51,7 @@ class CheckpointTest {
 
     @Test
     void aStateCreatedBetweenCheckpointAndRestoreIsDroppedToo() throws Exception {
-        try (PageFixture page = new PageFixture(dir)) {
+        try (PageFixture _ = new PageFixture(dir)) {
             ReseedDrbgSpi spi = new ReseedDrbgSpi(null);
             SecureRandom random = new SecureRandom(spi, new ReseedProvider()) {
                 private static final long serialVersionUID = 1L;
