@@ -261,6 +261,41 @@ final class CtrDrbg implements SP80090DRBG {
         reseedCounter = 1;
     }
 
+    /**
+     * SP 800-90A 9.4 Uninstantiate: Key, V and reseed_counter are zeroed, and both keyed
+     * ciphers are rekeyed with an all-zero key, which makes the JDK zero their key
+     * schedules. The instance must not be used again.
+     */
+    void zeroize() {
+        Arrays.fill(key, (byte) 0);
+        Arrays.fill(v, (byte) 0);
+        reseedCounter = 0;
+        try {
+            SecretKeySpec zero = new SecretKeySpec(new byte[keyLen], "AES");
+            ecb.init(Cipher.ENCRYPT_MODE, zero, NO_RANDOM);
+            ctr.init(Cipher.ENCRYPT_MODE, zero, new IvParameterSpec(new byte[BLOCK]), NO_RANDOM);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES failed to take an all-zero key", e);
+        }
+        keySpec = null;
+        ecbHoldsKey = false;
+    }
+
+    /** Test seam: whether Key, V and reseed_counter are all zero. */
+    boolean stateIsZeroForTest() {
+        for (byte b : key) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        for (byte b : v) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return reseedCounter == 0;
+    }
+
     /** Get_entropy_input (9.1 step 4, 9.2 step 3): at least security_strength bits. */
     private byte[] entropy() {
         byte[] input = entropySource.getEntropy();

@@ -75,6 +75,17 @@ public enum Mechanism {
         };
     }
 
+    /**
+     * SP 800-90A 9.4 Uninstantiate of {@code drbg}: our CTR_DRBG zeroes its state; Bouncy
+     * Castle's engines keep V and Key in private fields that cannot be zeroed, so for them
+     * dropping the reference (the caller's part) is all there is.
+     */
+    public static void uninstantiate(SP80090DRBG drbg) {
+        if (drbg instanceof CtrDrbg ours) {
+            ours.zeroize();
+        }
+    }
+
     private static int keyBits(String aes) {
         return Integer.parseInt(aes.substring("AES-".length()));
     }

@@ -274,6 +274,11 @@ final class DrbgState {
             } else {
                 engine.reseed(additionalInput);
             }
+        } catch (RuntimeException failed) {
+            if (engine != null) {
+                Mechanism.uninstantiate(engine); // the failed reseed's engine is dropped, zeroed where it can be
+            }
+            throw failed;
         } finally {
             if (nonce != null) {
                 Arrays.fill(nonce, (byte) 0);
@@ -292,13 +297,14 @@ final class DrbgState {
         return drbg != null;
     }
 
-    /**
-     * Drops the engine and zeroes the buffer. Bouncy Castle keeps V and Key in private
-     * fields we cannot zero; dropping the only reference is the most we can do.
-     */
+    /** Drops the engine, zeroing its state where it allows (SP 800-90A 9.4), and zeroes the buffer. */
     void uninstantiate() {
+        SP80090DRBG engine = drbg;
         drbg = null;
         buffer.wipe();
+        if (engine != null) {
+            Mechanism.uninstantiate(engine);
+        }
     }
 
     private void serveFromBuffer(byte[] out) {
