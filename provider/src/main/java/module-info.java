@@ -7,7 +7,7 @@ module dev.reseeddrbg.provider {
     requires org.bouncycastle.provider;
     requires java.management;
     requires jdk.jfr;
-    // Optional at run time: without the org-crac jar there are simply no checkpoint hooks.
+    // Optional at run time: without the org.crac jar there are simply no checkpoint hooks.
     requires static org.crac;
 
     exports dev.reseeddrbg.provider;

@@ -22,29 +22,18 @@ import org.openjdk.jmh.annotations.Warmup;
  * whose word is a constant (as in {@link CheckCostBenchmark}), so every other iteration is
  * "on" and the ones between are "off".
  *
- * <p>Why: across forks this VM's noise (JIT outcomes, neighbours; fork means of one variant
- * spread 62-83 ns on 2026-11-28) is ten times the 1% being measured. Within one fork both
- * instances run the same compiled code at nearly the same time, so the difference between
- * neighbouring iterations is the two loads of the word, not the fork. The price: the
- * binding call is bimorphic here, in both variants alike, where a real process has one
- * binding class. {@link CheckCostBenchmark} keeps the monomorphic, one-variant-per-fork view.
+ * <p>Why: across forks the noise of a shared VM (JIT outcomes, neighbours) is many times
+ * the 1% being measured. Within one fork both instances run the same compiled code at
+ * nearly the same time, so the difference between neighbouring iterations is the two
+ * loads of the word, not the fork. The price: the binding's load is bimorphic here (the
+ * real page and the seam's constant word), in both variants alike, where a real process
+ * has one kind of binding. {@link CheckCostBenchmark} keeps the one-variant-per-fork view.
  *
- * <p>What it measured on 2026-11-28, median over rounds or forks (range or interval):
- * <ul>
- * <li>Up to 8c43d36: on/off 1.014 and 1.017 ({@code benchmarks/run targets}, 10 rounds each),
- *     1.013 and, re-run in the same hour as the line below, 1.015 (20 rounds of
- *     {@code targets 20 check}). The controls then: {@code -p offWord=page} (both instances
- *     check the page, an A/A run) 0.994 (0.986 to 1.017), {@code -p offWord=heap} (an
- *     acquire load of a heap field instead of the page) 1.007 (0.982 to 1.034), 12 forks each.</li>
- * <li>From 8410c49, where the stripe lock words moved into one padded array: on/off 0.993
- *     (0.982 to 1.005, 16 rounds) and 0.997 (0.987 to 1.010, 20 rounds); controls 0.997
- *     (page) and 0.995 (heap), 12 forks each. The check is no longer distinguishable from
- *     the method's zero.</li>
- * </ul>
- * Between 8c43d36 and 8410c49 the check's own code did not change; the lock around it did. So
- * this measure moves by 1 to 2% with the shape of the compiled draw around the check (a
- * throwaway variant that only tested a static flag moved it by 2%), and a single run near
- * 1% decides little.
+ * <p>Controls, to see the method's own bias: {@code -p offWord=page} (both instances check
+ * the page: an A/A run, whose ratio should be 1) and {@code -p offWord=heap} (an acquire
+ * load of a heap field in place of the page). The measure moves by 1 to 2% with the shape
+ * of the compiled draw around the check, so a single run near 1% decides little; the
+ * verdict comes from many rounds ({@code benchmarks/run targets}, {@code TargetRounds}).
  *
  * <p>Which variant an iteration ran is reported by the per-iteration counters
  * {@code drawsOn} and {@code drawsOff}; {@code TargetRounds} pairs them up.

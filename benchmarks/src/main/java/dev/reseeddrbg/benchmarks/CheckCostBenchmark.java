@@ -4,6 +4,7 @@ import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.InvalidPageException;
 import dev.reseeddrbg.page.PageLayout;
 import dev.reseeddrbg.provider.engine.ReseedDrbgSpi;
+import dev.reseeddrbg.provider.epoch.CurrentBinding;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import dev.reseeddrbg.provider.epoch.MissingPagePolicy;
 import java.lang.foreign.Arena;
@@ -29,8 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * What the page check costs: one nextBytes(32) of the identical engine with the check
  * on (the real mapped page) and off (a binding, built only here, whose word is a
  * constant, so the two loads of every draw are gone). Five forks, so the report can
- * take the median ratio over forks: on our VMs a fork now and then runs 18-70% slower
- * than its siblings (seen in both variants on 2026-11-28).
+ * take the median ratio over forks: on a shared VM a fork now and then runs far slower
+ * than its siblings, in either variant.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -45,48 +46,20 @@ public class CheckCostBenchmark {
     private SecureRandom random;
     private final byte[] out = new byte[32];
 
-    /** The "off" variant: the same class of binding, but word() never touches memory. */
-    static final class UncheckedBinding extends EpochBinding {
-        UncheckedBinding(EpochPage page, Path path) {
-            super(page, Source.PAGE, path, null);
-        }
-
-        @Override
-        public int word() {
-            return 0;
-        }
-    }
-
-    /**
-     * A control for {@link CheckCostAlternatingBenchmark}: an acquire load, like the real
-     * check, but of an ordinary heap field that stays 0 instead of the mapped page.
-     */
-    static final class HeapWordBinding extends EpochBinding {
-        /** Never written: a volatile read is the acquire load the control needs. */
-        private volatile int word;
-
-        HeapWordBinding(EpochPage page, Path path) {
-            super(page, Source.PAGE, path, null);
-        }
-
-        @Override
-        public int word() {
-            return word;
-        }
-    }
+    /** A control's word that is never written: a volatile read is the acquire load the heap control needs. */
+    private static volatile int heapWord;
 
     /**
      * ReseedDRBG bound to a given binding, registered as the provider registers it
      * (ThreadSafe=true). A SecureRandom built with the public (spi, provider) constructor
      * instead has no algorithm name, so SecureRandom cannot see ThreadSafe and wraps every
-     * draw in a monitor, which no real caller pays: with it, "on" measured 73.0 ns;
-     * without it, 62.8 ns (five forks each, 2026-11-28).
+     * draw in a monitor, which no real caller pays and which would hide the check's cost.
      */
     static final class BoundProvider extends Provider {
         private static final long serialVersionUID = 1L;
         static final String ALGORITHM = "ReseedDRBG-bound";
 
-        BoundProvider(EpochBinding binding) {
+        BoundProvider(CurrentBinding binding) {
             super("ReseedDRBG-benchmark", "1", "ReseedDRBG bound to a benchmark's binding");
             putService(new Service(this, "SecureRandom", ALGORITHM, ReseedDrbgSpi.class.getName(), null,
                     Map.of("ThreadSafe", "true")) {
@@ -108,28 +81,31 @@ public class CheckCostBenchmark {
         random.nextBytes(out);
     }
 
-    /** ReseedDRBG CTR_DRBG AES-256 over the real page ({@code checked}) or over {@link UncheckedBinding}. */
+    /** ReseedDRBG CTR_DRBG AES-256 over the real page ({@code checked}) or over a constant word. */
     static SecureRandom bound(boolean checked) throws Exception {
         return bound(checked ? "page" : "constant");
     }
 
-    /** Over the real page ("page"), {@link UncheckedBinding} ("constant") or {@link HeapWordBinding} ("heap"). */
+    /**
+     * Over the real page ("page"), a constant word that touches no memory ("constant"), or
+     * an acquire load of a heap field that stays 0 ("heap", a control for the load itself).
+     */
     static SecureRandom bound(String word) throws Exception {
         Path path = BenchPage.kernel().page().path();
         System.setProperty("reseeddrbg.config", "CTR_DRBG,AES-256,256");
         // The real page is bound first in every variant, as in a real process, where it is
         // the JVM's first binding and so read at a constant address.
-        EpochBinding page = EpochBinding.bind(path, MissingPagePolicy.FAIL);
+        EpochBinding page = CurrentBinding.of(path, MissingPagePolicy.FAIL).get();
         EpochBinding binding = switch (word) {
             case "page" -> page;
-            case "constant" -> new UncheckedBinding(unreadPage(), path);
-            case "heap" -> new HeapWordBinding(unreadPage(), path);
+            case "constant" -> EpochBinding.benchmarkSeam(unreadPage(), path, () -> 0);
+            case "heap" -> EpochBinding.benchmarkSeam(unreadPage(), path, () -> heapWord);
             default -> throw new IllegalArgumentException("word source " + word + ": page, constant or heap");
         };
-        return SecureRandom.getInstance(BoundProvider.ALGORITHM, new BoundProvider(binding));
+        return SecureRandom.getInstance(BoundProvider.ALGORITHM, new BoundProvider(CurrentBinding.benchmarkSeam(binding)));
     }
 
-    /** A page for the control bindings to carry (reports name it); their word() never reads it. */
+    /** A page for the control bindings to carry (reports name it); their load() never reads it. */
     private static EpochPage unreadPage() throws InvalidPageException {
         return EpochPage.format(Arena.global().allocate(PageLayout.PAGE_SIZE, 4096), null);
     }

@@ -26,11 +26,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Where one 16 KiB CTR_DRBG generate call (one buffer refill) goes: Bouncy Castle's
- * CTR_DRBG over the engine we ship (JDK AES in runs), over Bouncy Castle's own AES, and
- * over a "cipher" that only copies, which leaves Bouncy Castle's per-block loop (counter
- * increment and copy, 16 bytes at a time) as the floor no AES can go below; against the
- * JDK's AES/CTR making the same 16 KiB of keystream in one call.
+ * Where one 16 KiB CTR_DRBG generate call (one buffer refill) goes: our CTR_DRBG as shipped
+ * (one JDK AES/CTR call for the output and the update step); Bouncy Castle's CTR_DRBG over
+ * Bouncy Castle's own AES, and over a "cipher" that only copies, which leaves Bouncy
+ * Castle's per-block loop (counter increment and copy, 16 bytes at a time) as the floor no
+ * AES under it can go below; against the JDK's AES/CTR making 16 KiB of keystream in one
+ * call under an unchanging key (no key schedule, which a generate does need).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -50,7 +51,7 @@ public class CtrGenerateBenchmark {
     private Cipher ctr;
     private SecretKeySpec key;
 
-    /** Seeds the three engines once in setup; the benchmarks never reseed. */
+    /** Seeds the engines once in setup; the benchmarks never reseed. */
     private static final EntropySource SEED = new BasicEntropySourceProvider(new SecureRandom(), true).get(256);
 
     /** A block "cipher" that copies its input: what Bouncy Castle's loop costs around the cipher. */

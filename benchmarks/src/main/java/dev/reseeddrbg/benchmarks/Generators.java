@@ -1,5 +1,6 @@
 package dev.reseeddrbg.benchmarks;
 
+import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import dev.reseeddrbg.provider.ReseedProvider;
 import dev.reseeddrbg.provider.spi.EntropySource;
 import java.security.GeneralSecurityException;
@@ -24,6 +25,8 @@ final class Generators {
     static final String RESEED_CTR = "ReseedDRBG-CTR";
     static final String RESEED_HASH = "ReseedDRBG-Hash";
     static final String RESEED_HMAC = "ReseedDRBG-HMAC";
+    /** Amazon Corretto Crypto Provider's SecureRandom: AWS-LC's CTR_DRBG (AES-256) over JNI. */
+    static final String ACCP = "ACCP-LibCryptoRng";
 
     private Generators() {
     }
@@ -43,6 +46,7 @@ final class Generators {
             case "BC-Hash" -> bc().buildHash(new SHA256Digest(), nonce(), false)::nextBytes;
             case "BC-HMAC" -> bc().buildHMAC(new HMac(new SHA256Digest()), nonce(), false)::nextBytes;
             case "BC-CTR" -> bc().buildCTR(AESEngine.newInstance(), 256, nonce(), false)::nextBytes;
+            case ACCP -> accp()::nextBytes;
             case "getrandom" -> EntropySource.kernel()::fill;
             default -> throw new IllegalArgumentException("unknown generator " + name);
         };
@@ -62,6 +66,15 @@ final class Generators {
             Security.setProperty("securerandom.drbg.config", config);
         }
         SecureRandom random = SecureRandom.getInstance("DRBG");
+        random.nextBytes(new byte[1]);
+        return random;
+    }
+
+    /** ACCP's LibCryptoRng, from the provider object (not installed, so nothing else changes). */
+    static SecureRandom accp() throws GeneralSecurityException {
+        AmazonCorrettoCryptoProvider accp = AmazonCorrettoCryptoProvider.INSTANCE;
+        accp.assertHealthy(); // its native library loaded and passed its self-tests
+        SecureRandom random = SecureRandom.getInstance("LibCryptoRng", accp);
         random.nextBytes(new byte[1]);
         return random;
     }

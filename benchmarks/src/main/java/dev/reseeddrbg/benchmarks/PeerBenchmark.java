@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PeerBenchmark {
     @Param({Generators.RESEED_CTR, Generators.RESEED_HASH, Generators.RESEED_HMAC, "JDK-DRBG", "JDK-DRBG-CTR",
             "JDK-DRBG-HMAC", "NativePRNG", "NativePRNGNonBlocking", "SHA1PRNG", "BC-Hash", "BC-HMAC", "BC-CTR",
-            "getrandom"})
+            Generators.ACCP, "getrandom"})
     public String generator;
 
     @Param({"16", "32", "64", "1024", "16384"})

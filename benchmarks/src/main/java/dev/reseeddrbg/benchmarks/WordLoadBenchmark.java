@@ -2,6 +2,7 @@ package dev.reseeddrbg.benchmarks;
 
 import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.PageFile;
+import dev.reseeddrbg.provider.epoch.CurrentBinding;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import dev.reseeddrbg.provider.epoch.MissingPagePolicy;
 import dev.reseeddrbg.simkernel.KernelPage;
@@ -39,10 +40,10 @@ public class WordLoadBenchmark {
     @Setup
     public void setup() throws Exception {
         page = PageFile.mapReadOnly(BenchPage.kernel().page().path(), Arena.global());
-        binding = EpochBinding.bind(BenchPage.kernel().page().path(), MissingPagePolicy.FAIL);
+        binding = CurrentBinding.of(BenchPage.kernel().page().path(), MissingPagePolicy.FAIL).get();
         Path second = Files.createTempDirectory("reseeddrbg-bench-").resolve("epoch");
         KernelPage.initialize(second);
-        laterBinding = EpochBinding.bind(second, MissingPagePolicy.FAIL);
+        laterBinding = CurrentBinding.of(second, MissingPagePolicy.FAIL).get();
     }
 
     @Benchmark
@@ -61,13 +62,13 @@ public class WordLoadBenchmark {
      * and, this being the JVM's first binding, a constant address.
      */
     @Benchmark
-    public int bindingWord() {
-        return binding.word();
+    public long bindingWord() {
+        return binding.load();
     }
 
     /** A binding made after the first: the same segment, the address read from a field. */
     @Benchmark
-    public int laterBindingWord() {
-        return laterBinding.word();
+    public long laterBindingWord() {
+        return laterBinding.load();
     }
 }

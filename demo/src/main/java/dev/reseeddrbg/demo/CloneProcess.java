@@ -33,7 +33,7 @@ public final class CloneProcess {
         SecureRandom reseedDrbg = new SecureRandom(); // the default is ours now
         HashSP800DRBG naive = naiveDrbg();
         ReseedDrbgMXBean counters = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
-                new ObjectName("dev.reseeddrbg:type=Provider"), ReseedDrbgMXBean.class);
+                new ObjectName(ReseedDrbgMXBean.OBJECT_NAME), ReseedDrbgMXBean.class);
         HexFormat hex = HexFormat.of();
         System.out.println("ready " + reseedDrbg.getAlgorithm());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));

@@ -93,6 +93,15 @@ public final class EpochPage {
         return segment;
     }
 
+    /**
+     * The word's native address, for readers that load it through one segment spanning
+     * all memory ({@link #loadWord(MemorySegment, long)}); the word's place in the page is
+     * known only here.
+     */
+    public long wordAddress() {
+        return segment.address() + PageLayout.WORD_OFFSET;
+    }
+
     /** The current word, with acquire semantics: the one load a reader makes before every draw. */
     public int loadWord() {
         return loadWord(segment);
@@ -109,7 +118,8 @@ public final class EpochPage {
     /**
      * The word at {@code wordOffset} inside {@code memory}, a segment that contains a
      * verified page (acquire semantics); for readers that address the page inside a
-     * larger constant segment, which lets the JIT drop per-load checks.
+     * larger constant segment, which lets the JIT drop per-load checks. With a segment
+     * spanning all memory the offset is {@link #wordAddress()}.
      */
     public static int loadWord(MemorySegment memory, long wordOffset) {
         return (int) WORD.getAcquire(memory, wordOffset);
@@ -194,11 +204,15 @@ public final class EpochPage {
         return all;
     }
 
-    /** {@code notifier=vm-snapshot(2) epoch=7}, the decoded form the CLI and logs print. */
+    /** {@code 0x02000007 notifier=timer(2) epoch=7}, with the name this page registers ({@link EpochWord#describe}). */
     public String describe(int word) {
+        return EpochWord.describe(word, notifierNameOf(word));
+    }
+
+    /** The name of the notifier that wrote {@code word}: "none" for ID 0, "unregistered" for a free slot. */
+    public String notifierNameOf(int word) {
         int id = EpochWord.notifierId(word);
-        String name = id == 0 ? "none" : notifierName(id).orElse("unregistered");
-        return "notifier=" + name + "(" + id + ") epoch=" + EpochWord.epoch(word);
+        return id == 0 ? "none" : notifierName(id).orElse("unregistered");
     }
 
     private String readSlot(int notifierId) {

@@ -50,8 +50,13 @@ public final class EpochWord {
         return of(notifierId, (epoch(current) + 1) & EPOCH_MASK);
     }
 
-    /** {@code 0x01000005 (id=1 epoch=5)}: for logs and error messages. */
-    public static String describe(int word) {
-        return String.format("0x%08x (id=%d epoch=%d)", word, notifierId(word), epoch(word));
+    /**
+     * {@code 0x01000005 notifier=vm-snapshot(1) epoch=5}: the one way a word is written in
+     * logs, CLI output and error messages, on both sides of the page.
+     *
+     * @param notifierName the name registered for the word's notifier ID ("none" for ID 0)
+     */
+    public static String describe(int word, String notifierName) {
+        return String.format("0x%08x notifier=%s(%d) epoch=%d", word, notifierName, notifierId(word), epoch(word));
     }
 }

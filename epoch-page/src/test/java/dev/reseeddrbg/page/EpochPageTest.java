@@ -71,7 +71,7 @@ class EpochPageTest {
             assertEquals(0, reader.loadWord());
             int written = writer.notify(timer);
             assertEquals(written, reader.loadWord());
-            assertEquals("notifier=timer(1) epoch=1", reader.describe(reader.loadWord()));
+            assertEquals("0x01000001 notifier=timer(1) epoch=1", reader.describe(reader.loadWord()));
         }
     }
 

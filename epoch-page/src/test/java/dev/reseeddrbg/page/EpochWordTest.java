@@ -48,6 +48,6 @@ class EpochWordTest {
 
     @Test
     void describePrintsHexAndFields() {
-        assertEquals("0x02000005 (id=2 epoch=5)", EpochWord.describe(EpochWord.of(2, 5)));
+        assertEquals("0x02000005 notifier=timer(2) epoch=5", EpochWord.describe(EpochWord.of(2, 5), "timer"));
     }
 }

@@ -8,6 +8,9 @@ import java.util.Map;
  * the JVM.
  */
 public interface ReseedDrbgMXBean {
+    /** The name the MBean is registered under. */
+    String OBJECT_NAME = "dev.reseeddrbg:type=Provider";
+
     /** Reseeds caused by a change of the page word (cause epoch-change), all instances together. */
     long getReseeds();
 

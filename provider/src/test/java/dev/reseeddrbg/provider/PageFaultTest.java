@@ -8,6 +8,7 @@ import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.page.PageLayout;
 import dev.reseeddrbg.provider.childjvm.NotifyLoop;
 import dev.reseeddrbg.provider.childjvm.PageLossProbe;
+import dev.reseeddrbg.provider.childjvm.RefusalProbe;
 import dev.reseeddrbg.provider.testing.ChildJvm;
 import dev.reseeddrbg.provider.testing.PageFixture;
 import dev.reseeddrbg.provider.testing.ProviderCounters;
@@ -61,17 +62,20 @@ class PageFaultTest {
         }
     }
 
+    /**
+     * Root reads any file whatever its mode, so the reader is a child JVM that obeys file
+     * modes (CAP_DAC_OVERRIDE dropped), as a provider running as an ordinary user does.
+     */
     @Test
     void anUnreadablePageIsRefused() throws Exception {
-        // Root reads any file whatever its mode, so this can only be shown as another user.
-        org.junit.jupiter.api.Assumptions.assumeFalse(
-                ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0,
-                "running as root: file modes do not stop root from reading");
         try (PageFixture page = new PageFixture(dir)) {
             Path unreadable = dir.resolve("unreadable");
             Files.copy(page.path(), unreadable);
             Files.setPosixFilePermissions(unreadable, java.nio.file.attribute.PosixFilePermissions.fromString("-w-------"));
-            assertTrue(refusal(page, unreadable).contains("permission denied"));
+            ChildJvm.Result r = ChildJvm.runBoundByFileModes(List.of("--enable-native-access=ALL-UNNAMED",
+                    "-Dreseeddrbg.page=" + unreadable, "-Dreseeddrbg.onMissingPage=fail"), RefusalProbe.class);
+            assertEquals(0, r.exit(), r.toString());
+            assertTrue(r.values().get("refusal").contains("permission denied"), r.toString());
         }
     }
 
@@ -122,6 +126,27 @@ class PageFaultTest {
         }
     }
 
+    /**
+     * After a page is lost, the instance's states, its toString() and the MBean all name
+     * the same replacement: here the fallback, since the page file is gone.
+     */
+    @Test
+    void afterALostPageTheMBeanAndToStringNameWhatTheStatesUse() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            page.set("reseeddrbg.bufferSize", "64");
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            random.nextBytes(new byte[32]);
+            assertEquals("page", ProviderCounters.attribute("NotificationSource"));
+            Files.delete(page.path());
+            Thread.sleep(150); // the file is looked at no more than every 100 ms
+            long instantiated = ProviderCounters.reseeds("instantiate");
+            random.nextBytes(new byte[128]); // refills, notices the missing file
+            assertEquals(instantiated + 1, ProviderCounters.reseeds("instantiate"), "re-seeded on the fallback");
+            assertEquals("embedded", ProviderCounters.attribute("NotificationSource"), "the MBean follows the loss");
+            assertTrue(random.toString().contains("embedded"), "toString follows the loss: " + random);
+        }
+    }
+
     @Test
     void theEpochWrapsAround() throws Exception {
         try (PageFixture page = new PageFixture(dir)) {
@@ -140,7 +165,7 @@ class PageFaultTest {
     }
 
     @Test
-    void racingNotifierProcessesNeverLeaveAStateOnAnOldSeed() throws Exception {
+    void racingNotifierProcessesLoseNoNotificationAndDrawsNeverFail() throws Exception {
         try (PageFixture page = new PageFixture(dir)) {
             SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
             random.nextBytes(new byte[32]); // this thread's state exists before the race
@@ -153,11 +178,18 @@ class PageFaultTest {
             }
             List<Thread> drawers = new ArrayList<>();
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicLong draws = new java.util.concurrent.atomic.AtomicLong();
             for (int t = 0; t < 3; t++) {
                 drawers.add(Thread.ofPlatform().start(() -> {
                     byte[] b = new byte[32];
-                    while (!stop.get()) {
-                        random.nextBytes(b);
+                    try {
+                        while (!stop.get()) {
+                            random.nextBytes(b);
+                            draws.incrementAndGet();
+                        }
+                    } catch (Throwable failed) {
+                        failures.add(failed);
                     }
                 }));
             }
@@ -169,6 +201,8 @@ class PageFaultTest {
             for (Thread t : drawers) {
                 t.join();
             }
+            assertEquals(List.of(), failures, "draws during the race fail");
+            assertTrue(draws.get() > 0, "the drawers drew during the race");
             assertEquals((start + 60_000) & EpochWord.EPOCH_MASK, EpochWord.epoch(page.word()),
                     "three processes racing: not one notification lost");
             // One more notification: this thread's state must reseed at its next draw, once.

@@ -50,29 +50,6 @@ class ReseedOnNotificationTest {
         }
     }
 
-    @Test
-    void everyStateChecksTheWordOnItsOwn() throws Exception {
-        try (PageFixture page = new PageFixture(dir)) {
-            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
-            long instantiated = ProviderCounters.reseeds("instantiate");
-            // Two threads on two different stripes draw one after the other: the instance
-            // now has two states.
-            int first = otherStripe(-1);
-            int second = otherStripe(first);
-            drawOnStripe(first, random);
-            drawOnStripe(second, random);
-            assertEquals(instantiated + 2, ProviderCounters.reseeds("instantiate"), "two states");
-
-            long before = ProviderCounters.reseeds();
-            page.notify("vm-snapshot");
-            assertEquals(before, ProviderCounters.reseeds(), "nothing reseeds until a state draws");
-            drawOnStripe(first, random);
-            assertEquals(before + 1, ProviderCounters.reseeds(), "the first state reseeds at its next draw");
-            drawOnStripe(second, random);
-            assertEquals(before + 2, ProviderCounters.reseeds(), "and so does the second, independently");
-        }
-    }
-
     /**
      * Issue 15 item 13: under a notification storm every draw completes, after at most one
      * discarded retry, by serving the request from the kernel. The storm is made certain,
@@ -125,32 +102,6 @@ class ReseedOnNotificationTest {
         }
     }
 
-    private static final int STRIPES =
-            Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors() * 2 - 1)) << 1;
-
-    /** A stripe index other than {@code excluded} and this thread's own. */
-    private static int otherStripe(int excluded) {
-        int mine = (int) (Thread.currentThread().threadId() & (STRIPES - 1));
-        for (int s = 0; s < STRIPES; s++) {
-            if (s != excluded && s != mine) {
-                return s;
-            }
-        }
-        throw new AssertionError("needs at least three stripes");
-    }
-
-    /** Draws once, alone, on a new thread whose ID maps to {@code stripe}. */
-    private static void drawOnStripe(int stripe, SecureRandom random) throws InterruptedException {
-        while (true) {
-            Thread t = Thread.ofPlatform().unstarted(() -> random.nextBytes(new byte[16]));
-            if ((t.threadId() & (STRIPES - 1)) == stripe) {
-                t.start();
-                t.join();
-                return;
-            }
-        }
-    }
-
     @Test
     void aSeparateProcessNotifyingMakesTheNextDrawReseed() throws Exception {
         try (PageFixture page = new PageFixture(dir)) {
@@ -197,7 +148,7 @@ class ReseedOnNotificationTest {
 
     @Test
     void outputDiffersAcrossInstancesAndDraws() throws Exception {
-        try (PageFixture page = new PageFixture(dir)) {
+        try (PageFixture _ = new PageFixture(dir)) {
             SecureRandom a = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
             SecureRandom b = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
             byte[] x = new byte[32];

@@ -259,13 +259,13 @@ public final class ControlSocket implements AutoCloseable {
                         yield "error usage: notify NAME";
                     }
                     int word = kernel.notifier(words[1]).fire();
-                    String described = String.format("0x%08x %s", word, kernel.page().describe(word));
+                    String described = kernel.page().describe(word);
                     log.accept("notify " + described + " (control socket)");
                     yield "ok " + described;
                 }
                 case "status" -> {
                     int word = kernel.page().loadWord();
-                    yield String.format("ok 0x%08x %s", word, kernel.page().describe(word));
+                    yield "ok " + kernel.page().describe(word);
                 }
                 default -> "error unknown request '" + request + "'; send 'notify NAME' or 'status'";
             };

@@ -238,7 +238,7 @@ public final class KernelLogNotifier implements AutoCloseable {
     }
 
     private void logNotification(int word, String why) {
-        log.accept(String.format("notify 0x%08x %s (%s)", word, vmSnapshot.page().describe(word), why));
+        log.accept("notify " + vmSnapshot.page().describe(word) + " (" + why + ")");
     }
 
     @Override

@@ -230,7 +230,7 @@ public final class VmClockNotifier implements AutoCloseable {
         tail.set(LE_LONG, 8, System.currentTimeMillis());
         Optional<String> reseedFailed = kernelReseed.reseed(peculiar);
         int word = vmSnapshot.fire();
-        log.accept(String.format("notify 0x%08x %s (VMClock vm_generation_counter is now %d%s)", word,
+        log.accept(String.format("notify %s (VMClock vm_generation_counter is now %d%s)",
                 vmSnapshot.page().describe(word), generation,
                 reseedFailed.map(why -> "; the kernel RNG was NOT forced to reseed first: " + why)
                         .orElse("; kernel RNG reseeded first")));

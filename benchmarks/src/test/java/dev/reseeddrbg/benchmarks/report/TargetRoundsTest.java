@@ -42,7 +42,8 @@ class TargetRoundsTest {
         assertEquals("threads", threads.getKey().key());
         assertArrayEquals(new double[] {10, 19, 11, 21}, threads.getValue().get(0));
         assertArrayEquals(new double[] {10, 17, 12, 22}, threads.getValue().get(1));
-        assertEquals(1.7, threads.getKey().ratio().applyAsDouble(threads.getValue().get(1)), 1e-12);
+        // shared scaling over the per-thread control: (17 / 10) / (22 / 12)
+        assertEquals(1.7 / (22.0 / 12.0), threads.getKey().ratio().applyAsDouble(threads.getValue().get(1)), 1e-12);
     }
 
     @Test

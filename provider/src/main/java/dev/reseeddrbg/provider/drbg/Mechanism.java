@@ -3,21 +3,21 @@ package dev.reseeddrbg.provider.drbg;
 import java.util.List;
 import java.util.Map;
 import org.bouncycastle.crypto.prng.EntropySource;
-import org.bouncycastle.crypto.prng.drbg.CTRSP800DRBG;
 import org.bouncycastle.crypto.prng.drbg.HMacSP800DRBG;
 import org.bouncycastle.crypto.prng.drbg.HashSP800DRBG;
 import org.bouncycastle.crypto.prng.drbg.SP80090DRBG;
 
 /**
- * The SP 800-90A mechanisms we offer. The DRBG logic is Bouncy Castle's
- * ({@code HashSP800DRBG}, {@code HMacSP800DRBG}, {@code CTRSP800DRBG}); only the
- * primitives under it are the JDK's. This is the single place that builds an engine, so
- * the CAVP test and the provider run exactly the same configuration.
+ * The SP 800-90A mechanisms we offer. Hash_DRBG and HMAC_DRBG are Bouncy Castle's
+ * ({@code HashSP800DRBG}, {@code HMacSP800DRBG}) over the JDK's digests; CTR_DRBG is ours
+ * ({@link CtrDrbg}, over the JDK's AES), which says why and how it is tested against
+ * Bouncy Castle's. This is the single place that builds an engine, so the CAVP test and the
+ * provider run exactly the same configuration.
  */
 public enum Mechanism {
     HASH_DRBG("Hash_DRBG", List.of("SHA-224", "SHA-512/224", "SHA-256", "SHA-512/256", "SHA-384", "SHA-512")),
     HMAC_DRBG("HMAC_DRBG", List.of("SHA-224", "SHA-512/224", "SHA-256", "SHA-512/256", "SHA-384", "SHA-512")),
-    /** Always with the derivation function: Bouncy Castle's CTR_DRBG has no "no df" mode. */
+    /** Always with the derivation function (10.2.1 with Block_Cipher_df); "no df" is not offered. */
     CTR_DRBG("CTR_DRBG", List.of("AES-128", "AES-192", "AES-256"));
 
     /**
@@ -29,8 +29,9 @@ public enum Mechanism {
             "SHA-512", 256, "AES-128", 128, "AES-192", 192, "AES-256", 256);
 
     /**
-     * The largest request Bouncy Castle accepts in one generate call, 2^18 bits for all
-     * three (SP 800-90A Table 2/3 allow 2^19 for Hash/HMAC and 2^19 for AES).
+     * The largest request one generate call accepts, 2^18 bits for all three: what Bouncy
+     * Castle's Hash_DRBG and HMAC_DRBG accept, and what our CTR_DRBG accepts so that it can
+     * be compared with Bouncy Castle's call for call (SP 800-90A Table 2/3 allow 2^19).
      */
     public static final int MAX_BYTES_PER_REQUEST = (1 << 18) / 8;
 
@@ -70,9 +71,19 @@ public enum Mechanism {
         return switch (this) {
             case HASH_DRBG -> new HashSP800DRBG(new JdkDigest(algorithm), strength, entropy, personalization, nonce);
             case HMAC_DRBG -> new HMacSP800DRBG(new JdkHmac(algorithm), strength, entropy, personalization, nonce);
-            case CTR_DRBG -> new CTRSP800DRBG(new JdkAesEngine(), keyBits(algorithm), strength, entropy,
-                    personalization, nonce);
+            case CTR_DRBG -> new CtrDrbg(keyBits(algorithm), strength, entropy, personalization, nonce);
         };
+    }
+
+    /**
+     * SP 800-90A 9.4 Uninstantiate of {@code drbg}: our CTR_DRBG zeroes its state; Bouncy
+     * Castle's engines keep V and Key in private fields that cannot be zeroed, so for them
+     * dropping the reference (the caller's part) is all there is.
+     */
+    public static void uninstantiate(SP80090DRBG drbg) {
+        if (drbg instanceof CtrDrbg ours) {
+            ours.zeroize();
+        }
     }
 
     private static int keyBits(String aes) {

@@ -15,7 +15,7 @@ import java.util.WeakHashMap;
  * instantiates from fresh entropy, in the restored process, before its next byte.
  *
  * <p>This class does not touch org.crac itself, so the provider runs without the
- * org-crac jar; {@link CracResource} is only loaded when it is present.
+ * org.crac jar; {@link CracResource} is only loaded when it is present.
  */
 public final class Checkpoints {
     /** Instances are tracked weakly: tracking must not keep a discarded SecureRandom alive. */
@@ -56,7 +56,7 @@ public final class Checkpoints {
     /** After a restore: drop again, and tell the in-process page, so nothing from the image is used. */
     public static void afterRestore() {
         beforeCheckpoint();
-        dev.reseeddrbg.provider.epoch.EpochBinding.notifyEmbedded("crac-restore");
+        dev.reseeddrbg.provider.epoch.CurrentBinding.notifyEmbedded("crac-restore");
     }
 
     private static List<ReseedDrbgSpi> snapshot() {

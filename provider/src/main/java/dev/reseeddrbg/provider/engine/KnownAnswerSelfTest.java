@@ -11,9 +11,11 @@ import org.bouncycastle.util.test.FixedSecureRandom;
 
 /**
  * The start-up self-test: one NIST CAVP known answer per mechanism (no_reseed,
- * COUNT = 0 of the first group), run once per JVM before the first instance is handed
- * out, through the same {@link Mechanism#instantiate} the provider uses. A failure means
- * the primitives under the DRBG are broken, and the provider refuses to start.
+ * COUNT = 0 of the first group), run once per JVM when the first DRBG state is
+ * instantiated, at its first draw (getInstance runs no cryptography: the JDK builds a
+ * SecureRandom while it initialises its own crypto classes), through the same
+ * {@link Mechanism#instantiate} the provider uses. A failure means the primitives under
+ * the DRBG are broken: that draw, and every later one, throws instead of producing.
  */
 final class KnownAnswerSelfTest {
     private record Vector(Mechanism mechanism, String algorithm, String entropy, String nonce, String expected) {

@@ -2,6 +2,7 @@ package dev.reseeddrbg.provider.engine;
 
 import dev.reseeddrbg.provider.ReseedDrbgMXBean;
 import dev.reseeddrbg.provider.entropy.KernelEntropy;
+import dev.reseeddrbg.provider.epoch.CurrentBinding;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import java.lang.management.ManagementFactory;
 import java.util.EnumMap;
@@ -16,13 +17,13 @@ import javax.management.ObjectName;
  * ordinary draw, so they cost nothing on the hot path.
  */
 public final class ProviderStats implements ReseedDrbgMXBean {
-    public static final String OBJECT_NAME = "dev.reseeddrbg:type=Provider";
     private static final ProviderStats INSTANCE = new ProviderStats();
 
     private final Map<ReseedCause, LongAdder> reseeds = new EnumMap<>(ReseedCause.class);
     private final LongAdder discarded = new LongAdder();
     private final LongAdder kernelServed = new LongAdder();
-    private volatile EpochBinding lastBinding;
+    /** The page the most recently created instance watches, followed through losses; null before the first. */
+    private volatile CurrentBinding lastBinding;
     private volatile String entropySource = KernelEntropy.NAME;
     private volatile boolean registered;
 
@@ -55,7 +56,7 @@ public final class ProviderStats implements ReseedDrbgMXBean {
         }
     }
 
-    void bound(EpochBinding binding, String entropySourceName) {
+    void bound(CurrentBinding binding, String entropySourceName) {
         this.lastBinding = binding;
         this.entropySource = entropySourceName;
     }
@@ -94,27 +95,32 @@ public final class ProviderStats implements ReseedDrbgMXBean {
         return discarded.sum();
     }
 
+    private EpochBinding current() {
+        CurrentBinding b = lastBinding;
+        return b == null ? null : b.get();
+    }
+
     @Override
     public int getWord() {
-        EpochBinding b = lastBinding;
+        EpochBinding b = current();
         return b == null ? 0 : b.reportWord().orElse(0);
     }
 
     @Override
     public String getPagePath() {
-        EpochBinding b = lastBinding;
+        EpochBinding b = current();
         return b == null ? "" : b.configuredPath().toString();
     }
 
     @Override
     public String getNotificationSource() {
-        EpochBinding b = lastBinding;
+        EpochBinding b = current();
         return b == null ? "" : b.source().label();
     }
 
     @Override
     public String getLastNotifier() {
-        EpochBinding b = lastBinding;
+        EpochBinding b = current();
         return b == null ? "" : b.reportWord().stream().mapToObj(b::notifierName).findFirst().orElse("page lost");
     }
 

@@ -1,12 +1,12 @@
 package dev.reseeddrbg.provider.engine;
 
-import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.page.InvalidPageException;
 import dev.reseeddrbg.provider.drbg.DrbgConfig;
 import dev.reseeddrbg.provider.drbg.Mechanism;
 import dev.reseeddrbg.provider.entropy.BoundedEntropy;
 import dev.reseeddrbg.provider.entropy.EntropySources;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
+import dev.reseeddrbg.provider.epoch.CurrentBinding;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import dev.reseeddrbg.provider.spi.EntropySource;
 import java.io.IOException;
@@ -48,7 +48,8 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
 
     /** Resolved per JVM (and again after deserialization); never serialized. */
     private transient ProviderSettings settings;
-    private transient EpochBinding binding;
+    /** Which page the instance watches; shared with its states and the MBean. */
+    private transient CurrentBinding binding;
     private transient EntropySource entropySource;
     private transient StateStripes stripes;
 
@@ -65,10 +66,11 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
     }
 
     /**
-     * As {@link #ReseedDrbgSpi(SecureRandomParameters)}, but bound to {@code binding}
-     * instead of the configured page when it is not null (the benchmarks use this).
+     * Benchmark seam: as {@link #ReseedDrbgSpi(SecureRandomParameters)}, but watching
+     * {@code binding} (from {@link CurrentBinding#benchmarkSeam}) instead of the configured
+     * page when it is not null.
      */
-    public ReseedDrbgSpi(SecureRandomParameters params, EpochBinding binding) throws InvalidPageException {
+    public ReseedDrbgSpi(SecureRandomParameters params, CurrentBinding binding) throws InvalidPageException {
         super(params);
         ProviderSettings current = ProviderSettings.current();
         this.config = current.config();
@@ -108,11 +110,11 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         return requested <= 128 ? 128 : requested <= 192 ? 192 : 256;
     }
 
-    private void attach(ProviderSettings current, EpochBinding given) throws InvalidPageException {
+    private void attach(ProviderSettings current, CurrentBinding given) throws InvalidPageException {
         this.settings = current;
         this.entropySource = BoundedEntropy.bound(EntropySources.named(current.entropySource()),
                 current.entropyTimeout());
-        this.binding = given != null ? given : EpochBinding.bind(current.page(), current.onMissingPage());
+        this.binding = given != null ? given : CurrentBinding.of(current.page(), current.onMissingPage());
         ProviderStats stats = ProviderStats.instance();
         stats.bound(binding, entropySource.name());
         stats.registerMBean();
@@ -121,8 +123,8 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         Checkpoints.track(this);
     }
 
-    /** The states, for tests in this package. */
-    StateStripes stripes() {
+    /** Test seam: the states. */
+    StateStripes stripesForTest() {
         return stripes;
     }
 
@@ -263,29 +265,15 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         stripes.forEachState(false, DrbgState::uninstantiate);
     }
 
+    /** Names the mechanism and the page the states watch now, with its word; reads only, maps nothing. */
     @Override
     public String toString() {
-        EpochBinding current = currentBinding();
+        EpochBinding current = binding.get();
         java.util.OptionalInt word = current.reportWord();
         return "ReseedDRBG " + config.mechanism().standardName() + "," + config.algorithm() + "," + strength + ","
                 + (capability.supportsPredictionResistance() ? "pr_and_reseed" : "reseed_only")
                 + (personalization == null || personalization.length == 0 ? "" : ",personalized")
-                + "; " + current + (word.isPresent() ? ", word " + EpochWord.describe(word.getAsInt()) + " from "
-                + current.notifierName(word.getAsInt()) : ", page lost");
-    }
-
-    /** The binding the states use now: after a lost page, what onMissingPage gave instead. */
-    private EpochBinding currentBinding() {
-        EpochBinding b = binding;
-        if (b.stale()) {
-            try {
-                b = EpochBinding.bind(b.configuredPath(), settings.onMissingPage());
-                binding = b;
-            } catch (InvalidPageException e) {
-                return b; // onMissingPage=fail: draws refuse; the report shows the lost page
-            }
-        }
-        return b;
+                + "; " + current + (word.isPresent() ? ", word " + current.describe(word.getAsInt()) : ", page lost");
     }
 
     private static byte[] emptyToNull(byte[] input) {

@@ -1,5 +1,7 @@
 package dev.reseeddrbg.provider.engine;
 
+import dev.reseeddrbg.provider.drbg.DrbgConfig;
+import dev.reseeddrbg.provider.epoch.EpochBinding;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
@@ -30,4 +32,19 @@ final class ReseedEvent extends Event {
     @Label("State")
     @Description("Which DRBG state (an instance has a few, one per stripe), to follow one state's history")
     int state;
+
+    /** Fills in and commits the event begun before {@code state} was seeded, if JFR records it. */
+    void commitIfEnabled(ReseedCause why, int previousWord, int word, EpochBinding binding, DrbgConfig config,
+                         Object state) {
+        if (!shouldCommit()) {
+            return;
+        }
+        this.cause = why.label();
+        this.oldWord = previousWord;
+        this.newWord = word;
+        this.notifier = binding.notifierName(word);
+        this.mechanism = config.mechanism().standardName() + " " + config.algorithm();
+        this.state = System.identityHashCode(state);
+        commit();
+    }
 }

@@ -17,12 +17,11 @@ import java.util.function.Supplier;
  * threads: 100,000 short-lived virtual threads share the same few states, and nothing is
  * left behind when a thread ends.
  *
- * <p>Why a hand-written lock and not ReentrantLock: a 32-byte draw takes about 60 ns,
- * and an uncontended ReentrantLock tryLock/unlock pair costs about 14 ns of it on our
- * machines, because its unlock is a volatile store (a full fence on x86) so that it can
- * see queued waiters. A stripe lock here is a compare-and-set to take it and a release
- * store to give it back, about half that (benchmarks' LockCostBenchmark, which is not
- * part of benchmarks/run: 13.4 vs 6.0 ns on 2026-11-28). Without a queue, unlock cannot
+ * <p>Why a hand-written lock and not ReentrantLock: an uncontended ReentrantLock
+ * tryLock/unlock pair is a sizeable part of a 32-byte draw, because its unlock is a
+ * volatile store (a full fence on x86) so that it can see queued waiters. A stripe lock
+ * here is a compare-and-set to take it and a release store to give it back, about half
+ * the cost (benchmarks' LockCostBenchmark measures both). Without a queue, unlock cannot
  * wake anyone; a thread that finds every stripe busy (more threads inside a draw than
  * stripes, which needs preempted holders) spins briefly, then yields, then sleeps in
  * short timed parks and tries again. Nobody waits longer than the holder's draw plus
@@ -38,11 +37,10 @@ final class StateStripes {
      * The lock words, {@link #STRIDE} ints apart and as far from either end of the array:
      * no lock word shares a cache line (or an adjacent-line prefetch pair) with another
      * one, with the array's header, or with any object next to the array. Why an array and
-     * not a padded field in each stripe: the JVM lays out fields as it likes (on JDK 25 it put
-     * that int into the 4 bytes after the object header, before the padding), so as first
-     * allocated, right after the stripe array, stripe 0's lock word shared a line with the
-     * array that every drawing thread reads. An array's elements stay where they are
-     * relative to each other, whatever the garbage collector moves.
+     * not a padded field in each stripe: the JVM lays out fields as it likes (it may put an
+     * int into the 4 bytes after the object header, before any padding fields), so a padded
+     * stripe's lock word can share a line with its neighbour in memory. An array's elements
+     * stay where they are relative to each other, whatever the garbage collector moves.
      */
     private static final int STRIDE = 32;
     private static final VarHandle LOCK = MethodHandles.arrayElementVarHandle(int[].class);
@@ -108,6 +106,11 @@ final class StateStripes {
         this.newState = newState;
     }
 
+    /** The stripe a thread looks at first: the one its draws use while no other thread holds it. */
+    int homeOf(long threadId) {
+        return (int) threadId & mask;
+    }
+
     /** The number of stripes, and so the most states this instance will hold. */
     int size() {
         return stripes.length;
@@ -121,20 +124,39 @@ final class StateStripes {
      * so no StackOverflowError can land between taking the lock and the caller's try.
      */
     Stripe lock() {
-        int home = (int) Thread.currentThread().threadId() & mask;
+        Stripe s = take();
+        // From here the caller owns s. Every call below is inside this frame's handler,
+        // which gives the stripe back, or marks it abandoned (one putfield, no call) when
+        // even the unlock overflows the stack; a call made here outside a handler could
+        // overflow at its entry and leave the stripe locked by no one.
+        if (s.state == null) {
+            try {
+                s.state = newState.get();
+            } catch (Throwable e) {
+                try {
+                    s.unlock();
+                } catch (StackOverflowError noStack) {
+                    s.abandoned = true;
+                }
+                throw e;
+            }
+        }
+        return s;
+    }
+
+    /** Takes a free stripe, the caller's home first, or an abandoned one; waits while none is. */
+    private Stripe take() {
+        int home = homeOf(Thread.currentThread().threadId());
         for (int attempt = 0; ; attempt++) { // any free stripe will do, so look at all of them
             for (int i = 0; i <= mask; i++) {
                 Stripe s = stripes[(home + i) & mask];
                 if (s.tryLock()) {
-                    if (s.state != null) {
-                        return s;
-                    }
-                    return withState(s);
+                    return s; // no call after the CAS that took it
                 }
             }
             Stripe reclaimed = claimAbandoned();
             if (reclaimed != null) {
-                return withState(reclaimed);
+                return reclaimed;
             }
             backOff(attempt);
         }
@@ -157,23 +179,6 @@ final class StateStripes {
             Thread.yield();
         } else {
             LockSupport.parkNanos(PARK_NANOS);
-        }
-    }
-
-    /** Creates the state of a stripe the caller holds; on any failure the stripe is given back. */
-    private Stripe withState(Stripe s) {
-        try {
-            if (s.state == null) {
-                s.state = newState.get();
-            }
-            return s;
-        } catch (Throwable e) {
-            try {
-                s.unlock();
-            } catch (StackOverflowError noStack) {
-                s.abandoned = true;
-            }
-            throw e;
         }
     }
 

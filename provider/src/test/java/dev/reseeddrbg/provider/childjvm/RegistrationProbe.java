@@ -1,5 +1,6 @@
 package dev.reseeddrbg.provider.childjvm;
 
+import dev.reseeddrbg.provider.ReseedDrbgMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ public final class RegistrationProbe {
         System.out.println("named=" + named.getProvider().getName());
         System.out.println("module=" + named.getProvider().getClass().getModule().getName());
         System.out.println("entropy=" + ManagementFactory.getPlatformMBeanServer().getAttribute(
-                new ObjectName("dev.reseeddrbg:type=Provider"), "EntropySource"));
+                new ObjectName(ReseedDrbgMXBean.OBJECT_NAME), "EntropySource"));
         System.out.println("instantiated.start=" + instantiated());
         UUID.randomUUID();
         System.out.println("instantiated.uuid=" + instantiated());
@@ -65,7 +66,7 @@ public final class RegistrationProbe {
 
     /** ReseedDRBG states instantiated so far, from the MBean; -1 if it is not registered. */
     static long instantiated() throws Exception {
-        ObjectName name = new ObjectName("dev.reseeddrbg:type=Provider");
+        ObjectName name = new ObjectName(ReseedDrbgMXBean.OBJECT_NAME);
         if (!ManagementFactory.getPlatformMBeanServer().isRegistered(name)) {
             return -1;
         }

@@ -23,7 +23,7 @@ class BufferTest {
     private static DrbgState firstDraw(ReseedDrbgSpi spi, SecureRandom random, int n) {
         random.nextBytes(new byte[n]);
         List<DrbgState> states = new ArrayList<>();
-        spi.stripes().forEachState(false, states::add);
+        spi.stripesForTest().forEachState(false, states::add);
         assertEquals(1, states.size());
         return states.getFirst();
     }
@@ -35,12 +35,12 @@ class BufferTest {
             SecureRandom random = secureRandom(spi);
             DrbgState state = firstDraw(spi, random, 16);
 
-            byte[] pending = state.peekBuffered(16);
+            byte[] pending = state.bufferForTest().peekForTest(16);
             byte[] quiet = new byte[16];
             random.nextBytes(quiet);
             assertArrayEquals(pending, quiet, "without a notification the draw is the next buffered bytes");
 
-            byte[] stale = state.peekBuffered(16);
+            byte[] stale = state.bufferForTest().peekForTest(16);
             page.notify("vm-snapshot");
             byte[] fresh = new byte[16];
             random.nextBytes(fresh);
@@ -79,6 +79,6 @@ class BufferTest {
     }
 
     private static int pending(DrbgState state) {
-        return state.peekBuffered(Integer.MAX_VALUE).length;
+        return state.bufferForTest().peekForTest(Integer.MAX_VALUE).length;
     }
 }

@@ -21,13 +21,13 @@ class CheckpointTest {
 
     private static List<DrbgState> states(ReseedDrbgSpi spi) {
         List<DrbgState> states = new ArrayList<>();
-        spi.stripes().forEachState(false, states::add);
+        spi.stripesForTest().forEachState(false, states::add);
         return states;
     }
 
     @Test
     void checkpointZeroesEveryStateAndRestoreMakesThemInstantiateAfresh() throws Exception {
-        try (PageFixture page = new PageFixture(dir)) {
+        try (PageFixture _ = new PageFixture(dir)) {
             ReseedDrbgSpi spi = new ReseedDrbgSpi(null);
             SecureRandom random = new SecureRandom(spi, new ReseedProvider()) {
                 private static final long serialVersionUID = 1L;
@@ -35,11 +35,11 @@ class CheckpointTest {
             random.nextBytes(new byte[32]);
             DrbgState state = states(spi).getFirst();
             assertTrue(state.instantiated());
-            assertFalse(state.bufferIsZero(), "the buffer holds generated-ahead output");
+            assertFalse(state.bufferForTest().isZeroForTest(), "the buffer holds generated-ahead output");
 
             CracResource.instance().beforeCheckpoint(null);
             assertFalse(state.instantiated(), "engine dropped before the checkpoint");
-            assertTrue(state.bufferIsZero(), "buffer zeroed before the checkpoint");
+            assertTrue(state.bufferForTest().isZeroForTest(), "buffer zeroed before the checkpoint");
 
             long instantiated = ProviderCounters.reseeds("instantiate");
             CracResource.instance().afterRestore(null);
@@ -51,7 +51,7 @@ class CheckpointTest {
 
     @Test
     void aStateCreatedBetweenCheckpointAndRestoreIsDroppedToo() throws Exception {
-        try (PageFixture page = new PageFixture(dir)) {
+        try (PageFixture _ = new PageFixture(dir)) {
             ReseedDrbgSpi spi = new ReseedDrbgSpi(null);
             SecureRandom random = new SecureRandom(spi, new ReseedProvider()) {
                 private static final long serialVersionUID = 1L;
@@ -61,7 +61,7 @@ class CheckpointTest {
             assertTrue(states(spi).getFirst().instantiated());
             CracResource.instance().afterRestore(null);
             assertFalse(states(spi).getFirst().instantiated());
-            assertTrue(states(spi).getFirst().bufferIsZero());
+            assertTrue(states(spi).getFirst().bufferForTest().isZeroForTest());
         }
     }
 

@@ -18,7 +18,7 @@ class EpochBindingTest {
 
     /**
      * The JVM's first binding reads its page at a constant address; later ones through a
-     * field. Each must read its own page, before and after the JIT compiles word(): a
+     * field. Each must read its own page, before and after the JIT compiles load(): a
      * mix-up would leave a state watching a page that is never notified.
      */
     @Test

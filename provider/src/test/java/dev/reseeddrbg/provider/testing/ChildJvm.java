@@ -50,7 +50,23 @@ public final class ChildJvm {
     /** Runs {@code java <jvmArgs> <main> <args>} with the given class path; fails the test on a timeout. */
     public static Result run(List<String> jvmArgs, String classPath, Class<?> main, String... args)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
+        return run(List.of(), jvmArgs, classPath, main, args);
+    }
+
+    /**
+     * As {@link #run(List, Class, String...)}, in a JVM whose file accesses obey file modes
+     * even when the tests run as root: util-linux's {@code setpriv} drops
+     * CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from its bounding set before starting it.
+     */
+    public static Result runBoundByFileModes(List<String> jvmArgs, Class<?> main, String... args)
+            throws IOException, InterruptedException {
+        return run(List.of("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"), jvmArgs,
+                System.getProperty("java.class.path"), main, args);
+    }
+
+    private static Result run(List<String> launcher, List<String> jvmArgs, String classPath, Class<?> main,
+                              String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(launcher);
         command.add(java());
         command.addAll(jvmArgs);
         command.add("-cp");

@@ -1,5 +1,6 @@
 package dev.reseeddrbg.provider.testing;
 
+import dev.reseeddrbg.provider.ReseedDrbgMXBean;
 import java.lang.management.ManagementFactory;
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -16,7 +17,7 @@ public final class ProviderCounters {
 
     public static Object attribute(String name) {
         try {
-            return SERVER.getAttribute(new ObjectName("dev.reseeddrbg:type=Provider"), name);
+            return SERVER.getAttribute(new ObjectName(ReseedDrbgMXBean.OBJECT_NAME), name);
         } catch (JMException e) {
             throw new AssertionError("MBean attribute " + name + " unreadable", e);
         }

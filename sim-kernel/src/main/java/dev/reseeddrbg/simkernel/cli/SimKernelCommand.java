@@ -1,6 +1,7 @@
 package dev.reseeddrbg.simkernel.cli;
 
 import dev.reseeddrbg.page.EpochPage;
+import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.simkernel.ControlSocket;
 import dev.reseeddrbg.simkernel.KernelLogNotifier;
 import dev.reseeddrbg.simkernel.KernelPage;
@@ -71,10 +72,6 @@ public final class SimKernelCommand {
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
-    static String describe(EpochPage page, int word) {
-        return String.format("0x%08x %s", word, page.describe(word));
-    }
-
     static String registry(EpochPage page) {
         Map<Integer, String> all = page.notifiers();
         return all.entrySet().stream().map(e -> e.getValue() + "(" + e.getKey() + ")")
@@ -108,7 +105,7 @@ public final class SimKernelCommand {
             try (KernelPage kernel = KernelPage.initialize(page.path)) {
                 EpochPage p = kernel.page();
                 spec.commandLine().getOut().printf("%s %s: word %s; notifiers: %s%n",
-                        kernel.created() ? "created" : "kept", page.path, describe(p, p.loadWord()), registry(p));
+                        kernel.created() ? "created" : "kept", page.path, p.describe(p.loadWord()), registry(p));
             }
             return 0;
         }
@@ -142,7 +139,7 @@ public final class SimKernelCommand {
             }
             try (KernelPage kernel = KernelPage.open(page.path)) {
                 Notifier n = kernel.notifier(notifier);
-                spec.commandLine().getOut().println(describe(kernel.page(), n.fire()));
+                spec.commandLine().getOut().println(kernel.page().describe(n.fire()));
             }
             return 0;
         }
@@ -165,7 +162,7 @@ public final class SimKernelCommand {
                 EpochPage p = kernel.page();
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("page      " + page.path);
-                out.println("word      " + describe(p, p.loadWord()));
+                out.println("word      " + p.describe(p.loadWord()));
                 out.println("notifiers " + registry(p));
                 for (VmGenerationSources.Finding f : VmGenerationSources.probe()) {
                     out.println("vm-gen    " + f);
@@ -250,7 +247,7 @@ public final class SimKernelCommand {
                         socket.unpublish(); // the hook ran before the socket was there to remove
                     }
                     log.accept("running on " + page.path + " (" + (kernel.created() ? "created" : "existing page kept")
-                            + "), word " + describe(p, p.loadWord()) + ", timer every " + DurationConverter.format(timer));
+                            + "), word " + p.describe(p.loadWord()) + ", timer every " + DurationConverter.format(timer));
                     VmGenerationSources.probe().forEach(f -> log.accept("vm-gen " + f));
                     runNotifiers(kernel, p, log, socket, supervisor);
                 }
@@ -258,7 +255,7 @@ public final class SimKernelCommand {
                     log.accept("stopped after a failure; the page is left in place");
                     return EXIT_FAILURE;
                 }
-                log.accept("stopped; page left in place with word " + describe(p, p.loadWord()));
+                log.accept("stopped; page left in place with word " + p.describe(p.loadWord()));
             } finally {
                 finished.countDown();
             }
@@ -269,7 +266,7 @@ public final class SimKernelCommand {
                                   ControlSocket socket, Supervisor supervisor) throws Exception {
             Notifier vmSnapshot = kernel.notifier("vm-snapshot");
             try (TimerNotifier ignored = TimerNotifier.start(kernel.notifier("timer"), timer,
-                    word -> log.accept("notify " + describe(p, word) + " (timer)"));
+                    word -> log.accept("notify " + p.describe(word) + " (timer)"));
                  OptionalNotifier kernelLog = noKmsg ? OptionalNotifier.off("kernel-log", "--no-kmsg", log)
                          : OptionalNotifier.start("kernel-log", log,
                                  () -> KernelLogNotifier.start(kmsg, vmSnapshot, log), "watching " + kmsg);
@@ -353,13 +350,13 @@ public final class SimKernelCommand {
             try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
                 EpochPage p = dev.reseeddrbg.page.PageFile.mapReadOnly(page.path, arena);
                 int last = p.loadWord();
-                out.printf("%s watching %s, word %s%n", Instant.now(), page.path, describe(p, last));
+                out.printf("%s watching %s, word %s%n", Instant.now(), page.path, p.describe(last));
                 for (long seen = 0; count == 0 || seen < count; ) {
                     Thread.sleep(interval);
                     int now = p.loadWord();
                     if (now != last) {
-                        int missed = ((now & 0xFFFFFF) - (last & 0xFFFFFF) - 1) & 0xFFFFFF;
-                        out.printf("%s %s%s%n", Instant.now(), describe(p, now),
+                        int missed = (EpochWord.epoch(now) - EpochWord.epoch(last) - 1) & EpochWord.EPOCH_MASK;
+                        out.printf("%s %s%s%n", Instant.now(), p.describe(now),
                                 missed > 0 ? " (" + missed + " more since the last line)" : "");
                         last = now;
                         seen++;
