@@ -161,7 +161,7 @@ public final class ControlSocket implements AutoCloseable {
                     + "(uid " + self + "); refused and left in place: find out what made it, remove it, and keep "
                     + path.toAbsolutePath().getParent() + " writable by root only");
         }
-        try (SocketChannel probe = connect(path, Duration.ofSeconds(1))) {
+        try (SocketChannel _ = connect(path, Duration.ofSeconds(1))) {
             throw new IOException("a sim-kernel is already running on " + page + " (its control socket " + path
                     + " answers)");
         } catch (TimedOut e) {
@@ -323,7 +323,7 @@ public final class ControlSocket implements AutoCloseable {
     /** A client connection to {@code path}, made within {@code timeout}. */
     private static SocketChannel connect(Path path, Duration timeout) throws IOException {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try (TimeLimit limit = TimeLimit.start(channel, timeout)) {
+        try (TimeLimit _ = TimeLimit.start(channel, timeout)) {
             channel.connect(UnixDomainSocketAddress.of(path));
             return channel;
         } catch (IOException e) {

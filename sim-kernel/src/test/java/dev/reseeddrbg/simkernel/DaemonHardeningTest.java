@@ -171,7 +171,7 @@ class DaemonHardeningTest {
         Path page = shared.resolve("epoch");
         KernelPage.initialize(page).close();
         Path socket = ControlSocket.pathFor(page);
-        try (Daemon ignored = squatter(socket, "answer")) {
+        try (Daemon _ = squatter(socket, "answer")) {
             assertOneLineError(cli("notify", "--page", page.toString(), "--via-daemon", "vm-snapshot"),
                     socket.toString(), "user nobody", "not trusted");
             assertOneLineError(cli("status", "--page", page.toString()), socket.toString(), "user nobody");
@@ -263,8 +263,8 @@ class DaemonHardeningTest {
     void anEndlessRequestLineIsCutOff() throws Exception {
         Path page = page();
         Path socket = ControlSocket.pathFor(page);
-        try (Daemon d = run(page, "--timer", "1h");
-             SocketChannel endless = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        SocketChannel endless = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try (Daemon d = run(page, "--timer", "1h")) {
             d.await("control socket", START);
             endless.connect(UnixDomainSocketAddress.of(socket));
             AtomicBoolean stop = new AtomicBoolean();
@@ -289,11 +289,13 @@ class DaemonHardeningTest {
                 assertTrue(line == null || line.startsWith("error request line longer than"), line);
             } finally {
                 stop.set(true);
-                endless.close();
+                endless.close(); // ends the writer's blocked write
                 writer.join();
             }
             d.await("request line longer than", START);
             assertTrue(ask(socket, "status", HANG).startsWith("ok "), "and serves the next client");
+        } finally {
+            endless.close();
         }
     }
 

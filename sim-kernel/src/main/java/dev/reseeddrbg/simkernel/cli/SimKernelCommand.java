@@ -265,12 +265,12 @@ public final class SimKernelCommand {
         private void runNotifiers(KernelPage kernel, EpochPage p, java.util.function.Consumer<String> log,
                                   ControlSocket socket, Supervisor supervisor) throws Exception {
             Notifier vmSnapshot = kernel.notifier("vm-snapshot");
-            try (TimerNotifier ignored = TimerNotifier.start(kernel.notifier("timer"), timer,
+            try (TimerNotifier _ = TimerNotifier.start(kernel.notifier("timer"), timer,
                     word -> log.accept("notify " + p.describe(word) + " (timer)"));
-                 OptionalNotifier kernelLog = noKmsg ? OptionalNotifier.off("kernel-log", "--no-kmsg", log)
+                 OptionalNotifier _ = noKmsg ? OptionalNotifier.off("kernel-log", "--no-kmsg", log)
                          : OptionalNotifier.start("kernel-log", log,
                                  () -> KernelLogNotifier.start(kmsg, vmSnapshot, log), "watching " + kmsg);
-                 OptionalNotifier vmClock = !java.nio.file.Files.exists(vmclock) ? OptionalNotifier.off("vmclock",
+                 OptionalNotifier _ = !java.nio.file.Files.exists(vmclock) ? OptionalNotifier.off("vmclock",
                          vmclock + " does not exist", log)
                          : OptionalNotifier.start("vmclock", log, () -> VmClockNotifier.start(vmclock, vmSnapshot,
                                  Duration.ofMillis(10), VmClockNotifier::reseedKernel, log), "watching " + vmclock)) {
