@@ -44,7 +44,7 @@ import java.util.function.Consumer;
  * fails later is reopened every {@link #REOPEN_INTERVAL_MILLIS} ms, logged once per
  * outage, and the reopen fires once (records may have been lost meanwhile).
  */
-public final class KernelLogNotifier implements AutoCloseable {
+public final class KernelLogNotifier implements NotifierThread {
     /** The record {@code add_vmfork_randomness} prints, with random.c's {@code pr_fmt} prefix. */
     public static final String VM_FORK_MESSAGE = "random: crng reseeded due to virtual machine fork";
     public static final Path DEFAULT_DEVICE = Path.of("/dev/kmsg");
@@ -242,9 +242,8 @@ public final class KernelLogNotifier implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         closed = true;
-        thread.interrupt();
-        thread.join();
+        NotifierThread.stop(thread);
     }
 }

@@ -8,7 +8,7 @@ import java.util.function.IntConsumer;
  * Fires a notifier every {@code period}, as the kernel's periodic reseed does (Linux
  * reseeds its CRNG every 60 s). Runs on one daemon thread until closed.
  */
-public final class TimerNotifier implements AutoCloseable {
+public final class TimerNotifier implements NotifierThread {
     private final Thread thread;
 
     private TimerNotifier(Thread thread) {
@@ -40,8 +40,7 @@ public final class TimerNotifier implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        thread.interrupt();
-        thread.join();
+    public void close() {
+        NotifierThread.stop(thread);
     }
 }

@@ -41,7 +41,7 @@ import java.util.function.Consumer;
  * most {@link #MAX_READ_ATTEMPTS} times, then the round is skipped and logged, and the
  * notifier tries again next round; it never spins without end.
  */
-public final class VmClockNotifier implements AutoCloseable {
+public final class VmClockNotifier implements NotifierThread {
     public static final Path DEFAULT_DEVICE = Path.of("/dev/vmclock0");
     static final int MAGIC = 0x4b4c4356; // "VCLK"
     static final long SIZE = 4;
@@ -257,10 +257,9 @@ public final class VmClockNotifier implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         closed = true;
-        thread.interrupt();
-        thread.join();
+        NotifierThread.stop(thread);
         Libc.close(fd);
     }
 }

@@ -113,12 +113,17 @@ final class Daemon implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
         if (process.isAlive()) {
-            signal("CONT");
-            process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
+            try {
+                signal("CONT");
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -56,7 +56,7 @@ class KernelLogNotifierTest {
             List<KernelLogNotifier.Record> seen = new CopyOnWriteArrayList<>();
             List<String> log = new CopyOnWriteArrayList<>();
             String marker = "reseeddrbg-test-" + UUID.randomUUID();
-            try (KernelLogNotifier n = KernelLogNotifier.start(KMSG, kernel.notifier("vm-snapshot"), log::add, seen::add)) {
+            try (KernelLogNotifier _ = KernelLogNotifier.start(KMSG, kernel.notifier("vm-snapshot"), log::add, seen::add)) {
                 // Asks for facility 0 (<5> = kernel, notice); devkmsg_write files it as facility 1 (user).
                 writeKmsg("<5>" + KernelLogNotifier.VM_FORK_MESSAGE);
                 writeKmsg("<5>" + marker);
@@ -78,7 +78,7 @@ class KernelLogNotifierTest {
         writeKmsg("<5>" + before);
         try (KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
             List<KernelLogNotifier.Record> seen = new CopyOnWriteArrayList<>();
-            try (KernelLogNotifier n = KernelLogNotifier.start(KMSG, kernel.notifier("vm-snapshot"), line -> { },
+            try (KernelLogNotifier _ = KernelLogNotifier.start(KMSG, kernel.notifier("vm-snapshot"), line -> { },
                     seen::add)) {
                 writeKmsg("<5>" + after);
                 awaitRecord(seen, after);

@@ -148,7 +148,7 @@ class SimKernelCommandTest {
         try (KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
             int before = kernel.page().loadWord();
             var fired = new java.util.concurrent.CountDownLatch(3);
-            try (TimerNotifier t = TimerNotifier.start(kernel.notifier("timer"), java.time.Duration.ofMillis(20),
+            try (TimerNotifier _ = TimerNotifier.start(kernel.notifier("timer"), java.time.Duration.ofMillis(20),
                     w -> fired.countDown())) {
                 assertTrue(fired.await(10, java.util.concurrent.TimeUnit.SECONDS));
             }

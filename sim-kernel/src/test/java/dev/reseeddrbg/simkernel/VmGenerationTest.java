@@ -173,7 +173,7 @@ class VmGenerationTest {
 
             hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, 2);
             List<String> log = new CopyOnWriteArrayList<>();
-            try (VmClockNotifier n = VmClockNotifier.start(device, kernel.notifier("vm-snapshot"), Duration.ofMillis(2),
+            try (VmClockNotifier _ = VmClockNotifier.start(device, kernel.notifier("vm-snapshot"), Duration.ofMillis(2),
                     VmGenerationTest::noReseed, log::add)) {
                 hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, 3); // a hypervisor stuck mid-update
                 hv.set(LE_LONG, VmClockNotifier.VM_GENERATION_COUNTER, 8);

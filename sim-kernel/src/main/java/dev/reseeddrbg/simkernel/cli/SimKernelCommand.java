@@ -6,6 +6,7 @@ import dev.reseeddrbg.simkernel.ControlSocket;
 import dev.reseeddrbg.simkernel.KernelLogNotifier;
 import dev.reseeddrbg.simkernel.KernelPage;
 import dev.reseeddrbg.simkernel.Notifier;
+import dev.reseeddrbg.simkernel.NotifierThread;
 import dev.reseeddrbg.simkernel.Supervisor;
 import dev.reseeddrbg.simkernel.TimerNotifier;
 import dev.reseeddrbg.simkernel.VmClockNotifier;
@@ -299,15 +300,15 @@ public final class SimKernelCommand {
     }
 
     /** A notifier that runs where its source works; where not, the reason is logged once and the daemon goes on. */
-    private record OptionalNotifier(AutoCloseable notifier) implements AutoCloseable {
+    private record OptionalNotifier(NotifierThread notifier) implements NotifierThread {
         interface Starter {
-            AutoCloseable start() throws java.io.IOException;
+            NotifierThread start() throws java.io.IOException;
         }
 
         static OptionalNotifier start(String source, java.util.function.Consumer<String> log, Starter starter,
                                       String what) {
             try {
-                AutoCloseable started = starter.start();
+                NotifierThread started = starter.start();
                 String how = started instanceof VmClockNotifier v ? (v.usesPoll() ? " with poll()" : " by polling") : "";
                 log.accept(source + " notifier " + what + how);
                 return new OptionalNotifier(started);
@@ -323,7 +324,7 @@ public final class SimKernelCommand {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             if (notifier != null) {
                 notifier.close();
             }
