@@ -19,11 +19,11 @@ import org.bouncycastle.crypto.prng.drbg.SP80090DRBG;
  * (Block_Cipher_df, 10.3.2), on AES-128, AES-192 or AES-256, over the JDK's AES.
  *
  * <p><b>Why this mechanism is ours.</b> Speed. Bouncy Castle's {@code CTRSP800DRBG} makes
- * its keystream one 16-byte block and one counter increment at a time, which costs about
- * 1.1-1.3 ns a byte even over a block cipher that only copies
- * ({@code CtrGenerateBenchmark}); the JDK's AES/CTR (AES-NI) makes the same keystream at
- * about 0.04-0.07 ns a byte. A buffer refill is one Generate call, so that loop was most of
- * the cost of a small draw. Here Generate (10.2.1.5.2) makes its keystream with one AES/CTR
+ * its keystream one 16-byte block and one counter increment at a time, a loop that costs
+ * more per byte, even over a block cipher that only copies, than the JDK's AES/CTR (AES-NI)
+ * takes to make the same keystream: over ten times more ({@code CtrGenerateBenchmark}
+ * measures both). A buffer refill is one Generate call, so that loop was most of the cost
+ * of a small draw. Here Generate (10.2.1.5.2) makes its keystream with one AES/CTR
  * call. Hash_DRBG and HMAC_DRBG stay Bouncy Castle's: their cost is the hash, not the loop.
  *
  * <p><b>How it is kept honest.</b> Three tests, each able to fail on a one-byte slip:
