@@ -148,6 +148,19 @@ public final class EpochPage {
     }
 
     /**
+     * Runs the compare-and-exchange of {@link #notify} once without changing the word (its
+     * new value is the value it expects, and it writes nothing if another notifier got in
+     * first), so that the JVM has nothing left to link or load when the first real
+     * notification comes. For a page owner whose notifications must be prompt after a VM
+     * restore, at start. Returns the word.
+     */
+    public int rehearseNotify() {
+        int current = loadWord();
+        WORD.compareAndExchange(segment, PageLayout.WORD_OFFSET, current, current);
+        return current;
+    }
+
+    /**
      * Registers {@code name} and returns its ID: the ID it already has, or the lowest free
      * one. The slot is claimed with a CAS on its first four bytes, so two registrations
      * racing for one slot cannot both win it.

@@ -41,6 +41,19 @@ class EpochPageTest {
         }
     }
 
+    /** The rehearsal a page owner runs at start is no notification: the word stays, and the next notify counts from it. */
+    @Test
+    void aRehearsedNotifyLeavesTheWordAlone() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            EpochPage page = formattedFile(arena);
+            int id = page.register("vm-snapshot");
+            int before = page.notify(id);
+            assertEquals(before, page.rehearseNotify());
+            assertEquals(before, page.loadWord());
+            assertEquals(EpochWord.next(before, id), page.notify(id));
+        }
+    }
+
     @Test
     void allIdsCanBeRegisteredThenRegistryIsFull() throws IOException {
         try (Arena arena = Arena.ofConfined()) {

@@ -116,6 +116,10 @@ public final class KernelLogNotifier implements NotifierThread {
                                    Consumer<Record> testSeamRecordSeen) throws IOException {
         int fd = openAtEnd(device);
         KernelLogNotifier notifier = new KernelLogNotifier(device, vmSnapshot, log, testSeamRecordSeen, fd);
+        // The path from a VM-fork record to the bump runs once at start, on a made-up record
+        // and without changing the word: its first run after a restore, when the clones are
+        // drawing alike, then loads, links and interprets nothing for the first time.
+        notifier.handle(REHEARSAL_RECORD, true);
         notifier.thread.start();
         return notifier;
     }
@@ -214,21 +218,37 @@ public final class KernelLogNotifier implements NotifierThread {
             if (n == 0) {
                 return;
             }
-            String raw = new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-            Optional<Record> record = Record.parse(raw);
-            Optional<Record> fork = record.filter(Record::announcesVmFork);
-            if (fork.isPresent()) {
-                // The bump comes first and the description after it: every step before the
-                // bump lengthens the window in which clones draw the same bytes.
-                int word = vmSnapshot.fire();
-                Record r = fork.get();
-                // printk stamps records with the kernel's local clock, which counts from boot
-                // as CLOCK_MONOTONIC (System.nanoTime) does, so the difference is the lag.
-                long lagMicros = System.nanoTime() / 1000 - r.timestampMicros();
-                logNotification(word, String.format("kernel log: '%s', record %d at %d.%06d s, page bumped %d ms "
-                        + "after it", r.message(), r.sequence(), r.timestampMicros() / 1_000_000,
-                        r.timestampMicros() % 1_000_000, lagMicros / 1000));
+            handle(new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8), false);
+        }
+    }
+
+    /** A record of the form the kernel logs on a VM fork, for the rehearsal at start. */
+    private static final String REHEARSAL_RECORD = "5,0,0,-;" + VM_FORK_MESSAGE;
+
+    /**
+     * One record as read: on the VM-fork record, bumps the page and logs it. A rehearsal
+     * runs the same steps, but its bump writes nothing ({@link dev.reseeddrbg.page.EpochPage#rehearseNotify})
+     * and nothing is logged or seen.
+     */
+    private void handle(String raw, boolean rehearsal) {
+        Optional<Record> record = Record.parse(raw);
+        Optional<Record> fork = record.filter(Record::announcesVmFork);
+        if (fork.isPresent()) {
+            // The bump comes first and the description after it: every step before the
+            // bump lengthens the window in which clones draw the same bytes.
+            int word = rehearsal ? vmSnapshot.page().rehearseNotify() : vmSnapshot.fire();
+            Record r = fork.get();
+            // printk stamps records with the kernel's local clock, which counts from boot
+            // as CLOCK_MONOTONIC (System.nanoTime) does, so the difference is the lag.
+            long lagMicros = System.nanoTime() / 1000 - r.timestampMicros();
+            String line = "notify " + vmSnapshot.page().describe(word) + String.format(" (kernel log: '%s', record "
+                    + "%d at %d.%06d s, page bumped %d ms after it)", r.message(), r.sequence(),
+                    r.timestampMicros() / 1_000_000, r.timestampMicros() % 1_000_000, lagMicros / 1000);
+            if (!rehearsal) {
+                log.accept(line);
             }
+        }
+        if (!rehearsal) {
             record.ifPresent(testSeamRecordSeen);
         }
     }
