@@ -1,6 +1,7 @@
 package dev.reseeddrbg.simkernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +57,19 @@ class SimKernelCommandTest {
         try (var dirStream = Files.list(dir)) {
             assertEquals(1, dirStream.count(), "no temporary file left behind");
         }
+    }
+
+    /** Neither init nor a direct notify works on a page in a directory others could swap it in. */
+    @Test
+    void initAndNotifyRefuseADirectoryOthersCanWrite() throws IOException {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Path page = open.resolve("epoch");
+        KernelPage.initialize(page).close(); // made while the directory was still private
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertOneLineError(run("notify", "--page", page.toString(), "vm-snapshot"), "which group or others can write");
+        Files.delete(page);
+        assertOneLineError(run("init", "--page", page.toString()), "which group or others can write");
+        assertFalse(Files.exists(page), "no page made there");
     }
 
     @Test

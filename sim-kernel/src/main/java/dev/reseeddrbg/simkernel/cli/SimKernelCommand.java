@@ -2,6 +2,7 @@ package dev.reseeddrbg.simkernel.cli;
 
 import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.EpochWord;
+import dev.reseeddrbg.page.PageTrust;
 import dev.reseeddrbg.simkernel.ControlSocket;
 import dev.reseeddrbg.simkernel.KernelLogNotifier;
 import dev.reseeddrbg.simkernel.KernelPage;
@@ -103,6 +104,9 @@ public final class SimKernelCommand {
 
         @Override
         public Integer call() throws Exception {
+            // A page in a directory others can write is one they can replace: no reader would
+            // trust it, so it is not made (the same rule as 'run' and the provider).
+            PageTrust.requireTrustedDirectory(page.path, PageTrust.currentUid());
             try (KernelPage kernel = KernelPage.initialize(page.path)) {
                 EpochPage p = kernel.page();
                 spec.commandLine().getOut().printf("%s %s: word %s; notifiers: %s%n",
@@ -138,6 +142,9 @@ public final class SimKernelCommand {
                 spec.commandLine().getOut().println(answer.substring(3));
                 return 0;
             }
+            // Writing a page whose directory others can write could write whatever they put
+            // at the path; the directory is checked first, as 'run' checks it.
+            PageTrust.requireTrustedDirectory(page.path, PageTrust.currentUid());
             try (KernelPage kernel = KernelPage.open(page.path)) {
                 Notifier n = kernel.notifier(notifier);
                 spec.commandLine().getOut().println(kernel.page().describe(n.fire()));
