@@ -180,7 +180,7 @@ public final class ReportGenerator {
         for (int i = 0; i < n; i++) {
             ratios[i] = a[i] / b[i];
         }
-        return Optional.of(TargetRounds.Summary.of(ratios).median());
+        return Optional.of(MedianInterval.of(ratios).median());
     }
 
     private void checkCost() {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.reseeddrbg.benchmarks.report.TargetRounds.Summary;
 import dev.reseeddrbg.benchmarks.report.TargetRounds.Target;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,15 +47,15 @@ class TargetRoundsTest {
 
     @Test
     void binomialTailsAreExact() {
-        assertEquals(1.0 / 1024, TargetRounds.binomialCdf(0, 10), 1e-15);
-        assertEquals(11.0 / 1024, TargetRounds.binomialCdf(1, 10), 1e-15);
-        assertEquals(56.0 / 1024, TargetRounds.binomialCdf(2, 10), 1e-15);
-        assertEquals(1.0, TargetRounds.binomialCdf(10, 10), 1e-12);
+        assertEquals(1.0 / 1024, MedianInterval.binomialCdf(0, 10), 1e-15);
+        assertEquals(11.0 / 1024, MedianInterval.binomialCdf(1, 10), 1e-15);
+        assertEquals(56.0 / 1024, MedianInterval.binomialCdf(2, 10), 1e-15);
+        assertEquals(1.0, MedianInterval.binomialCdf(10, 10), 1e-12);
     }
 
     @Test
     void tenRoundsGiveTheSecondSmallestToSecondLargestAtNinetyEightPercent() {
-        Summary s = Summary.of(new double[] {7, 3, 10, 1, 5, 9, 2, 8, 6, 4});
+        MedianInterval s = MedianInterval.of(new double[] {7, 3, 10, 1, 5, 9, 2, 8, 6, 4});
         assertEquals(5.5, s.median());
         assertEquals(2, s.low());
         assertEquals(9, s.high());
@@ -65,10 +64,10 @@ class TargetRoundsTest {
 
     @Test
     void fiveRoundsAreTooFewForAnInterval() {
-        Summary s = Summary.of(new double[] {2.1, 2.2, 2.3, 2.4, 2.5});
+        MedianInterval s = MedianInterval.of(new double[] {2.1, 2.2, 2.3, 2.4, 2.5});
         assertEquals(2.3, s.median());
         assertTrue(Double.isNaN(s.low()));
-        assertEquals("met by the median (too few rounds for an interval)", s.verdict(AT_LEAST_2));
+        assertEquals("met by the median (too few rounds for an interval)", AT_LEAST_2.verdict(s));
     }
 
     @Test
@@ -76,13 +75,13 @@ class TargetRoundsTest {
         double[] clear = {2.05, 2.1, 2.1, 2.2, 2.2, 2.3, 2.3, 2.4, 2.4, 2.5};
         double[] crossing = {1.7, 1.96, 2.0, 2.05, 2.06, 2.07, 2.1, 2.13, 2.2, 2.3};
         double[] below = {1.7, 1.8, 1.85, 1.9, 1.95, 1.97, 1.99, 2.0, 2.1, 2.2};
-        assertEquals("met", Summary.of(clear).verdict(AT_LEAST_2));
-        assertTrue(Summary.of(crossing).verdict(AT_LEAST_2).startsWith("**NOT SHOWN**"));
-        assertEquals("**MISSED**", Summary.of(below).verdict(AT_LEAST_2));
+        assertEquals("met", AT_LEAST_2.verdict(MedianInterval.of(clear)));
+        assertTrue(AT_LEAST_2.verdict(MedianInterval.of(crossing)).startsWith("**NOT SHOWN**"));
+        assertEquals("**MISSED**", AT_LEAST_2.verdict(MedianInterval.of(below)));
 
         double[] cheap = {0.99, 0.995, 1.0, 1.0, 1.001, 1.002, 1.003, 1.004, 1.005, 1.02};
-        assertEquals("met", Summary.of(cheap).verdict(AT_MOST_1_01));
-        assertEquals("**MISSED**", Summary.of(new double[] {1.02, 1.03, 1.01, 1.04, 1.05, 1.0, 1.02, 1.03, 1.02, 1.01})
-                .verdict(AT_MOST_1_01));
+        assertEquals("met", AT_MOST_1_01.verdict(MedianInterval.of(cheap)));
+        assertEquals("**MISSED**", AT_MOST_1_01.verdict(
+                MedianInterval.of(new double[] {1.02, 1.03, 1.01, 1.04, 1.05, 1.0, 1.02, 1.03, 1.02, 1.01})));
     }
 }
