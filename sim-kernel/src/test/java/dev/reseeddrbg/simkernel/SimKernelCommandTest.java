@@ -72,6 +72,17 @@ class SimKernelCommandTest {
         assertFalse(Files.exists(page), "no page made there");
     }
 
+    /** init adopts no page another user made: every reader would refuse it. */
+    @Test
+    void initRefusesAnotherUsersPage() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.reseeddrbg.page.PageTrust.currentUid() == 0,
+                "making another user's file needs root");
+        Path page = dir.resolve("epoch");
+        KernelPage.initialize(page).close();
+        Files.setAttribute(page, "unix:uid", 65534, LinkOption.NOFOLLOW_LINKS);
+        assertOneLineError(run("init", "--page", page.toString()), "owned by uid 65534");
+    }
+
     @Test
     void notifyBumpsWordAndStatusDecodesIt() {
         Path page = dir.resolve("epoch");

@@ -104,10 +104,10 @@ public final class SimKernelCommand {
 
         @Override
         public Integer call() throws Exception {
-            // A page in a directory others can write is one they can replace: no reader would
-            // trust it, so it is not made (the same rule as 'run' and the provider).
-            PageTrust.requireTrustedDirectory(page.path, PageTrust.currentUid());
-            try (KernelPage kernel = KernelPage.initialize(page.path)) {
+            // The owner's rules of 'run' (KernelPage.own): a page in a directory others
+            // can write, or another user's page, is one no reader would trust; it is not made
+            // or adopted.
+            try (KernelPage kernel = KernelPage.own(page.path)) {
                 EpochPage p = kernel.page();
                 spec.commandLine().getOut().printf("%s %s: word %s; notifiers: %s%n",
                         kernel.created() ? "created" : "kept", page.path, p.describe(p.loadWord()), registry(p));
