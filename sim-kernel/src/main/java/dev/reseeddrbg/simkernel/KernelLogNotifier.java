@@ -5,7 +5,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -93,13 +96,23 @@ public final class KernelLogNotifier implements NotifierThread {
     private final Consumer<Record> testSeamRecordSeen;
     private final Thread thread;
     private volatile boolean closed;
+    /** Where the sequence number of the last record read is kept for a restarted daemon; null for none. */
+    private final Path cursor;
+    /** Records up to this sequence number were read by an earlier run of this boot; -1 when starting at the end. */
+    private final long resumeAfter;
+    /** Sequence number of the last record handled, and of the last one written to {@link #cursor}; read by the watching thread only. */
+    private long lastSeen = -1;
+    private long lastSaved = -1;
+    private boolean cursorFailureLogged;
 
     private KernelLogNotifier(Path device, Notifier vmSnapshot, Consumer<String> log, Consumer<Record> recordSeen,
-                              int fd) {
+                              int fd, Path cursor, long resumeAfter) {
         this.device = device;
         this.vmSnapshot = vmSnapshot;
         this.log = log;
         this.testSeamRecordSeen = recordSeen;
+        this.cursor = cursor;
+        this.resumeAfter = resumeAfter;
         this.thread = Thread.ofPlatform().daemon().name("simkernel-kmsg").unstarted(() -> watch(fd));
     }
 
@@ -108,20 +121,49 @@ public final class KernelLogNotifier implements NotifierThread {
      * with the reason (and what to do) when the log cannot be read.
      */
     public static KernelLogNotifier start(Path device, Notifier vmSnapshot, Consumer<String> log) throws IOException {
-        return start(device, vmSnapshot, log, record -> { });
+        return start(device, vmSnapshot, log, null, record -> { });
+    }
+
+    /**
+     * As {@link #start(Path, Notifier, Consumer)}, keeping in {@code cursor} the sequence
+     * number of the last record read: a daemon restarted in the same boot (after a crash, by
+     * its service manager) reads on from there instead of from the end, so a VM-fork record
+     * logged while it was down still fires, and one read before does not fire again. The
+     * first start of a boot (no cursor, or one from another boot) starts at the end.
+     */
+    public static KernelLogNotifier start(Path device, Notifier vmSnapshot, Consumer<String> log, Path cursor)
+            throws IOException {
+        return start(device, vmSnapshot, log, cursor, record -> { });
     }
 
     /** {@link #start}, with the test seam that sees every record read. */
     static KernelLogNotifier start(Path device, Notifier vmSnapshot, Consumer<String> log,
                                    Consumer<Record> testSeamRecordSeen) throws IOException {
-        int fd = openAtEnd(device);
-        KernelLogNotifier notifier = new KernelLogNotifier(device, vmSnapshot, log, testSeamRecordSeen, fd);
+        return start(device, vmSnapshot, log, null, testSeamRecordSeen);
+    }
+
+    /** {@link #start(Path, Notifier, Consumer, Path)}, with the test seam that sees every record read. */
+    static KernelLogNotifier start(Path device, Notifier vmSnapshot, Consumer<String> log, Path cursor,
+                                   Consumer<Record> testSeamRecordSeen) throws IOException {
+        long resumeAfter = cursor == null ? -1 : readCursor(cursor, log);
+        int fd = resumeAfter >= 0 ? openAtOldest(device) : openAtEnd(device);
+        if (resumeAfter >= 0) {
+            log.accept("kernel log: reading on after record " + resumeAfter + ", the last one an earlier run of "
+                    + "this daemon read in this boot");
+        }
+        KernelLogNotifier notifier = new KernelLogNotifier(device, vmSnapshot, log, testSeamRecordSeen, fd, cursor,
+                resumeAfter);
         // The path from a VM-fork record to the bump runs once at start, on a made-up record
         // and without changing the word: its first run after a restore, when the clones are
         // drawing alike, then loads, links and interprets nothing for the first time.
         notifier.handle(REHEARSAL_RECORD, true);
         notifier.thread.start();
         return notifier;
+    }
+
+    /** The cursor file the daemon keeps beside {@code page}: {@code PATH.kmsg-cursor}, the boot's ID and a sequence number. */
+    public static Path cursorFor(Path page) {
+        return page.resolveSibling(page.getFileName() + ".kmsg-cursor");
     }
 
     /** Whether this process may read {@code device}: empty if so, else why not. */
@@ -135,6 +177,18 @@ public final class KernelLogNotifier implements NotifierThread {
     }
 
     private static int openAtEnd(Path device) throws IOException {
+        int fd = openAtOldest(device);
+        try (Arena arena = Arena.ofConfined()) {
+            Libc.seekEnd(fd, Libc.callState(arena), device.toString());
+        } catch (IOException e) {
+            Libc.close(fd);
+            throw new IOException(device + " cannot skip to its newest record: " + e.getMessage(), e);
+        }
+        return fd;
+    }
+
+    /** Opens the log at its oldest record, where a fresh open of /dev/kmsg starts. */
+    private static int openAtOldest(Path device) throws IOException {
         if (!Libc.available()) {
             throw new IOException(device + " cannot be watched: native access is not enabled (run simkernel.jar "
                     + "with 'java -jar', whose manifest enables it)");
@@ -150,13 +204,47 @@ public final class KernelLogNotifier implements NotifierThread {
             }
             throw new IOException(device + " cannot be opened: " + Libc.describe(e.errno()), e);
         }
-        try (Arena arena = Arena.ofConfined()) {
-            Libc.seekEnd(fd, Libc.callState(arena), device.toString());
-        } catch (IOException e) {
-            Libc.close(fd);
-            throw new IOException(device + " cannot skip to its newest record: " + e.getMessage(), e);
-        }
         return fd;
+    }
+
+    /** The sequence number {@code cursor} holds for this boot, or -1 (none, another boot's, unreadable: said in the log). */
+    private static long readCursor(Path cursor, Consumer<String> log) {
+        if (!Files.exists(cursor, LinkOption.NOFOLLOW_LINKS)) {
+            return -1;
+        }
+        try {
+            String[] fields = Files.readString(cursor).strip().split(" ");
+            if (fields.length == 2 && fields[0].equals(bootId())) {
+                return Long.parseLong(fields[1]);
+            }
+            return -1; // another boot's: its sequence numbers mean nothing now
+        } catch (IOException | NumberFormatException e) {
+            log.accept("kernel log cursor " + cursor + " unreadable (" + e.getMessage() + "); starting at the end");
+            return -1;
+        }
+    }
+
+    private static String bootId() throws IOException {
+        return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+    }
+
+    /** Keeps the last sequence number read in {@link #cursor}: written beside it, then renamed over it. */
+    private void saveCursor() {
+        if (cursor == null || lastSeen == lastSaved) {
+            return;
+        }
+        Path temporary = cursor.resolveSibling(cursor.getFileName() + ".tmp");
+        try {
+            Files.writeString(temporary, bootId() + " " + lastSeen + "\n");
+            Files.move(temporary, cursor, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            lastSaved = lastSeen;
+        } catch (IOException e) {
+            if (!cursorFailureLogged) {
+                cursorFailureLogged = true;
+                log.accept("kernel log cursor " + cursor + " cannot be written (" + e.getMessage() + "); a restarted "
+                        + "daemon will start at the end of the log");
+            }
+        }
     }
 
     private void watch(int initialFd) {
@@ -202,6 +290,7 @@ public final class KernelLogNotifier implements NotifierThread {
             } catch (Libc.ErrnoException e) {
                 switch (e.errno()) {
                     case Libc.EAGAIN -> {
+                        saveCursor();
                         return; // no more records for now
                     }
                     case Libc.EINTR -> {
@@ -216,6 +305,7 @@ public final class KernelLogNotifier implements NotifierThread {
                 }
             }
             if (n == 0) {
+                saveCursor();
                 return;
             }
             handle(new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8), false);
@@ -232,6 +322,17 @@ public final class KernelLogNotifier implements NotifierThread {
      */
     private void handle(String raw, boolean rehearsal) {
         Optional<Record> record = Record.parse(raw);
+        if (!rehearsal && record.isPresent()) {
+            long sequence = record.get().sequence();
+            if (sequence <= resumeAfter) {
+                return; // an earlier run of the daemon read it
+            }
+            if (lastSeen < 0 && resumeAfter >= 0 && sequence > resumeAfter + 1) {
+                fire("kernel log records " + (resumeAfter + 1) + " to " + (sequence - 1) + ", logged while the daemon "
+                        + "was down, were overwritten before it read them");
+            }
+            lastSeen = sequence;
+        }
         Optional<Record> fork = record.filter(Record::announcesVmFork);
         if (fork.isPresent()) {
             // The bump comes first and the description after it: every step before the

@@ -90,6 +90,53 @@ class KernelLogNotifierTest {
         }
     }
 
+    /**
+     * A daemon restarted in the same boot reads on from where the last one stopped: what was
+     * logged while it was down is read (a VM-fork record among it would fire), what the last
+     * one read is not read again. User records stand in for the kernel's, which only the
+     * kernel can write; the firing itself is the same code for both.
+     */
+    @Test
+    void aRestartedNotifierReadsOnFromItsCursor() throws Exception {
+        assumeTrue(Files.isWritable(KMSG) && KernelLogNotifier.unreadableBecause(KMSG).isEmpty(),
+                "needs read and write access to /dev/kmsg (root)");
+        String first = "reseeddrbg-test-first-" + UUID.randomUUID();
+        String whileDown = "reseeddrbg-test-while-down-" + UUID.randomUUID();
+        String later = "reseeddrbg-test-later-" + UUID.randomUUID();
+        Path cursor = dir.resolve("epoch.kmsg-cursor");
+        try (KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
+            List<KernelLogNotifier.Record> seenBefore = new CopyOnWriteArrayList<>();
+            try (KernelLogNotifier _ = KernelLogNotifier.start(KMSG, kernel.notifier("vm-snapshot"), line -> { },
+                    cursor, seenBefore::add)) {
+                writeKmsg("<5>" + first);
+                awaitRecord(seenBefore, first);
+                awaitCursorAtLeast(cursor, seenBefore.getLast().sequence());
+            }
+            writeKmsg("<5>" + whileDown);
+            List<KernelLogNotifier.Record> seenAfter = new CopyOnWriteArrayList<>();
+            List<String> log = new CopyOnWriteArrayList<>();
+            try (KernelLogNotifier _ = KernelLogNotifier.start(KMSG, kernel.notifier("vm-snapshot"), log::add,
+                    cursor, seenAfter::add)) {
+                writeKmsg("<5>" + later);
+                awaitRecord(seenAfter, later);
+            }
+            assertTrue(seenAfter.stream().anyMatch(r -> r.message().equals(whileDown)),
+                    "the record logged while it was down is read: " + seenAfter);
+            assertTrue(seenAfter.stream().noneMatch(r -> r.message().equals(first)),
+                    "the record the last run read is not read again: " + seenAfter);
+            assertTrue(log.stream().anyMatch(l -> l.contains("reading on after record")), log.toString());
+            assertEquals(0, kernel.page().loadWord(), "user records never fire: " + log);
+        }
+    }
+
+    private static void awaitCursorAtLeast(Path cursor, long sequence) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.exists(cursor) || Long.parseLong(Files.readString(cursor).strip().split(" ")[1]) < sequence) {
+            assertTrue(System.nanoTime() < deadline, "the cursor never reached " + sequence);
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void aMissingDeviceIsRefusedWithItsPath() {
         Path missing = dir.resolve("no-kmsg");

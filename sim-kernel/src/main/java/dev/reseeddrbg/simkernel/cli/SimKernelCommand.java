@@ -277,7 +277,8 @@ public final class SimKernelCommand {
                     word -> log.accept("notify " + p.describe(word) + " (timer)"));
                  OptionalNotifier _ = noKmsg ? OptionalNotifier.off("kernel-log", "--no-kmsg", log)
                          : OptionalNotifier.start("kernel-log", log,
-                                 () -> KernelLogNotifier.start(kmsg, vmSnapshot, log), "watching " + kmsg);
+                                 () -> KernelLogNotifier.start(kmsg, vmSnapshot, log,
+                                         KernelLogNotifier.cursorFor(page.path)), "watching " + kmsg);
                  OptionalNotifier _ = !java.nio.file.Files.exists(vmclock) ? OptionalNotifier.off("vmclock",
                          vmclock + " does not exist", log)
                          : OptionalNotifier.start("vmclock", log, () -> VmClockNotifier.start(vmclock, vmSnapshot,
