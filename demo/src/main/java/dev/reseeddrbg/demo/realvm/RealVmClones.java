@@ -163,9 +163,9 @@ public final class RealVmClones {
             source.await("{\"execute\":\"query-migrate\"}", List.of("\"completed\""), "\"failed\"",
                     Duration.ofMinutes(3));
             TimeUnit.MILLISECONDS.sleep(500); // lines already in flight from the paused source
-            CloneRun.Round last = new CloneRun.Clone("source", 0, source.lines()).rounds().lastEntry().getValue();
-            lastSourceRound = new CloneRun.Clone("source", 0, source.lines()).rounds().lastKey();
-            snapshotWord = last.word();
+            var last = new CloneRun.Clone("source", 0, source.lines()).rounds().lastEntry();
+            lastSourceRound = last.getKey();
+            snapshotWord = last.getValue().word();
         }
         System.out.println("real-vm-clones: [" + mode + "] restoring two clones from one snapshot");
         try (Qemu a = Qemu.start("clone-a", dir.resolve("clone-a"), machine, kernel, initrd, append, snapshot);

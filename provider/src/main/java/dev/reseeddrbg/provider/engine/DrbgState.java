@@ -276,7 +276,11 @@ final class DrbgState {
             }
         } catch (RuntimeException failed) {
             if (engine != null) {
-                Mechanism.uninstantiate(engine); // the failed reseed's engine is dropped, zeroed where it can be
+                try {
+                    Mechanism.uninstantiate(engine); // the failed reseed's engine is dropped, zeroed where it can be
+                } catch (RuntimeException notZeroed) {
+                    failed.addSuppressed(notZeroed); // the reseed's failure is the one the caller sees
+                }
             }
             throw failed;
         } finally {
