@@ -41,6 +41,12 @@ class CpuRandomTest {
         return out;
     }
 
+    private static void assertRefused(CpuRandom cpu, String why) {
+        assertNull(cpu.instruction());
+        String reason = cpu.unavailableReason();
+        assertTrue(reason != null && reason.contains(why), "expected refusal: " + why + "; reason: " + reason);
+    }
+
     @Test
     void theProbeAgreesWithTheKernelsCpuFlags() throws IOException {
         assumeTrue(Files.isReadable(Path.of("/proc/cpuinfo")), "needs Linux's /proc/cpuinfo");
@@ -76,9 +82,7 @@ class CpuRandomTest {
             word[0] = 0x0123_4567_89ab_cdefL;
             return true;
         });
-        assertNull(cpu.instruction());
-        assertTrue(cpu.unavailableReason().contains("RDRAND returned two identical consecutive"),
-                cpu.unavailableReason());
+        assertRefused(cpu, "RDRAND returned two identical consecutive");
         int drawn = calls.get();
         byte[] out = filled(16);
         assertFalse(cpu.fill(out));
@@ -92,13 +96,12 @@ class CpuRandomTest {
             word[0] = -1L; // the AMD failure: -1 with the carry set
             return true;
         }, healthy());
-        assertNull(ones.instruction());
-        assertTrue(ones.unavailableReason().contains("RDSEED returned an all-ones word"), ones.unavailableReason());
+        assertRefused(ones, "RDSEED returned an all-ones word");
         CpuRandom zeros = CpuRandom.startedForTest(null, word -> {
             word[0] = 0;
             return true;
         });
-        assertTrue(zeros.unavailableReason().contains("all-zero"), zeros.unavailableReason());
+        assertRefused(zeros, "RDRAND returned an all-zero word");
     }
 
     @Test
@@ -119,7 +122,7 @@ class CpuRandomTest {
         byte[] out = filled(32);
         assertFalse(cpu.fill(out));
         assertArrayEquals(new byte[32], out, "nothing of the failed call is handed out");
-        assertTrue(cpu.unavailableReason().contains("disabled for this JVM's life"), cpu.unavailableReason());
+        assertRefused(cpu, "disabled for this JVM's life");
         assertFalse(cpu.fill(filled(32)), "the source recovered, but stays disabled");
     }
 
@@ -143,7 +146,7 @@ class CpuRandomTest {
         }
         repeat.set(last);
         assertFalse(cpu.fill(filled(8)));
-        assertNull(cpu.instruction());
+        assertRefused(cpu, "two identical consecutive");
     }
 
     @Test
@@ -196,8 +199,7 @@ class CpuRandomTest {
     @Test
     void aSourceThatIsAlwaysDryFailsTheStartUpTest() {
         CpuRandom cpu = CpuRandom.startedForTest(null, word -> false);
-        assertNull(cpu.instruction());
-        assertTrue(cpu.unavailableReason().contains("start-up test failed: no word"), cpu.unavailableReason());
+        assertRefused(cpu, "start-up test failed: no word after 10 RDRAND tries");
     }
 
     @Test
@@ -207,7 +209,7 @@ class CpuRandomTest {
             word[0] = 1 + n.getAndIncrement() % 3; // 1, 2, 3, 1, ...: no two equal neighbours
             return true;
         });
-        assertTrue(cpu.unavailableReason().contains("not pairwise distinct"), cpu.unavailableReason());
+        assertRefused(cpu, "start-up test failed: 16 words were not pairwise distinct");
     }
 
     @Test
