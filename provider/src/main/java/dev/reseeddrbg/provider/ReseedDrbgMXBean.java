@@ -11,7 +11,7 @@ public interface ReseedDrbgMXBean {
     /** The name the MBean is registered under. */
     String OBJECT_NAME = "dev.reseeddrbg:type=Provider";
 
-    /** Reseeds caused by a change of the page word (cause epoch-change), all instances together. */
+    /** Reseeds caused by a change of the page word or the VMClock restore counter (causes epoch-change and vm-restore), all instances together. */
     long getReseeds();
 
     /** Reseeds and instantiations by cause label (epoch-change, interval, age, ...). */
@@ -21,8 +21,9 @@ public interface ReseedDrbgMXBean {
     long getDiscardedOutputs();
 
     /**
-     * Draws served straight from the kernel's getrandom(2) because the word changed again
-     * while the retry after a discard was generated (a notification storm).
+     * Draws served straight from the kernel's getrandom(2): the word changed again while
+     * the retry after a discard was generated (a notification storm), or a restore's first
+     * instant found no CPU random instruction to seed with.
      */
     long getKernelServedDraws();
 
@@ -40,4 +41,13 @@ public interface ReseedDrbgMXBean {
 
     /** getrandom(2) or /dev/urandom, or the name of a custom entropy source. */
     String getEntropySource();
+
+    /** The VMClock device watched beside the page and the counter read ("/dev/vmclock0 (disruption_marker)"), or why none is. */
+    String getVmClock();
+
+    /** The CPU instruction mixed into seedings at a restore (RDSEED, RDRAND), or why none can be. */
+    String getCpuRandom();
+
+    /** Seedings at a restore's first instant that mixed the CPU's random bytes into the kernel's. */
+    long getCpuInputSeedings();
 }

@@ -3,6 +3,7 @@ package dev.reseeddrbg.provider.engine;
 import dev.reseeddrbg.provider.drbg.DrbgConfig;
 import dev.reseeddrbg.provider.drbg.Mechanism;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
+import dev.reseeddrbg.provider.entropy.CpuRandom;
 import dev.reseeddrbg.provider.entropy.KernelEntropy;
 import dev.reseeddrbg.page.InvalidPageException;
 import dev.reseeddrbg.provider.epoch.CurrentBinding;
@@ -48,6 +49,10 @@ final class DrbgState {
     static final int MAX_RETRIES_AFTER_DISCARD = 1;
     /** Page losses (truncated or replaced) one draw follows before it gives up. */
     private static final int MAX_PAGE_LOSSES = 3;
+    /** The CPU's input to a seeding at a restore: the security strength at its highest, 256 bits. */
+    private static final int CPU_INPUT_BYTES = 32;
+    /** {@link #restoreInput}'s answer when a restore hazard is open and the CPU gave nothing. */
+    private static final byte[] NO_INPUT = new byte[0];
 
     private final DrbgConfig config;
     private final int strength;
@@ -136,7 +141,18 @@ final class DrbgState {
                     followLostPage(page, out, ++pageLosses);
                     continue;
                 }
-                reseedFor(word);
+                // Drop first, then record, then reseed: the vDSO's order. This field store
+                // is the first thing done once the state may no longer serve, and nothing
+                // before it can throw (no call, no allocation), so an Error anywhere later
+                // (a StackOverflowError at reseedFor's entry, an OutOfMemoryError at the
+                // first allocation) leaves no engine to serve under the new word: the
+                // buffer is only read while drbg != null, and the next draw instantiates.
+                SP80090DRBG previousEngine = drbg;
+                drbg = null;
+                if (!reseedFor(word, previousEngine)) {
+                    serveFromKernel(out); // a restore's first instant, and no clone-unique input to seed with
+                    return;
+                }
             }
             // A replaced page file still loads (the old mapping stays valid), so it is looked
             // for whenever the engine is about to run: at most every 100 ms, never per draw.
@@ -145,10 +161,14 @@ final class DrbgState {
                 continue;
             }
             try {
-                if (direct) {
-                    generateDirect(out, predictionResistance, additionalInput);
-                } else {
-                    serveFromBuffer(out);
+                boolean served = direct ? generateDirect(out, predictionResistance, additionalInput)
+                        : serveFromBuffer(out);
+                if (!served) {
+                    // A reseed on the way met a restore's first instant without clone-unique
+                    // input, and dropped the state instead (see reseed).
+                    Arrays.fill(out, (byte) 0);
+                    serveFromKernel(out);
+                    return;
                 }
             } catch (RuntimeException failed) {
                 // Whatever was copied before the failure never passed check (2).
@@ -190,11 +210,20 @@ final class DrbgState {
                 // from the kernel, as the vDSO's getrandom falls back to the syscall when the
                 // generation changes under it. The kernel's output is its own CRNG's, reseeded
                 // by the kernel itself; no DRBG state of ours is involved.
-                KernelEntropy.instance().fill(out);
-                stats.servedFromKernel();
+                serveFromKernel(out);
                 return;
             }
         }
+    }
+
+    /**
+     * Serves a request from getrandom(2), with no DRBG state involved: what NativePRNG
+     * would give. Used when the state cannot be trusted to serve (a notification storm, a
+     * restore's first instant without clone-unique input).
+     */
+    private void serveFromKernel(byte[] out) {
+        KernelEntropy.instance().fill(out);
+        stats.servedFromKernel();
     }
 
     /**
@@ -225,27 +254,97 @@ final class DrbgState {
      * from seededWord, and the re-check forces one more reseed. Recording it afterwards
      * could swallow that notification and keep a pre-snapshot seed.
      */
-    private void reseedFor(long word) {
+    private boolean reseedFor(long word, SP80090DRBG previousEngine) {
+        byte[] cpuInput = restoreInput(word);
+        if (cpuInput == NO_INPUT) {
+            dropEngine(previousEngine);
+            return false;
+        }
         long previous = seededWord;
         seededWord = word;
-        seed(drbg == null ? ReseedCause.INSTANTIATE
-                : reseedEveryDraw ? ReseedCause.EVERY_DRAW : ReseedCause.EPOCH_CHANGE, null, previous);
-    }
-
-    /** SP 800-90A 9.2 Reseed, with fresh entropy input and optional additional input; instantiates first if needed. */
-    void reseed(ReseedCause cause, byte[] additionalInput) {
-        if (drbg == null) {
-            seed(ReseedCause.INSTANTIATE, null, seededWord);
-            if (additionalInput == null) {
-                return;
-            }
+        ReseedCause cause = previousEngine == null ? ReseedCause.INSTANTIATE
+                : reseedEveryDraw ? ReseedCause.EVERY_DRAW
+                : (word >>> 32) != (previous >>> 32) ? ReseedCause.VM_RESTORE : ReseedCause.EPOCH_CHANGE;
+        try {
+            seed(cause, cpuInput, previous, previousEngine);
+        } finally {
+            wipe(cpuInput);
         }
-        seed(cause, additionalInput, seededWord);
+        return true;
     }
 
     /**
-     * The one seeding sequence: SP 800-90A 9.1 Instantiate when there is no engine (nonce
-     * and entropy input both from the configured source), 9.2 Reseed otherwise.
+     * What a seeding under {@code stamp} adds to the kernel's entropy: null when no restore
+     * hazard is open (getrandom alone is clone-unique); the CPU's random bytes while one is
+     * (see {@link RestoreHazard}); {@link #NO_INPUT} when one is open and the CPU gave
+     * nothing, in which case nothing may be seeded.
+     */
+    private byte[] restoreInput(long stamp) {
+        if (stamp == EpochBinding.LOST || !RestoreHazard.open(stamp, binding, settings.restoreGrace())) {
+            return null;
+        }
+        byte[] cpu = new byte[CPU_INPUT_BYTES];
+        if (CpuRandom.get().fill(cpu)) {
+            stats.cpuInputMixed();
+            return cpu;
+        }
+        return NO_INPUT;
+    }
+
+    /** Zeroes an engine that was dropped without a reseed, where it allows. */
+    private static void dropEngine(SP80090DRBG engine) {
+        if (engine != null) {
+            Mechanism.uninstantiate(engine);
+        }
+    }
+
+    private static void wipe(byte[] input) {
+        if (input != null) {
+            Arrays.fill(input, (byte) 0);
+        }
+    }
+
+    /**
+     * SP 800-90A 9.2 Reseed, with fresh entropy input and optional additional input;
+     * instantiates instead if needed. False when a restore's first instant left no
+     * clone-unique input: the state is then dropped, not seeded, and the caller serves
+     * nothing from it.
+     */
+    boolean reseed(ReseedCause cause, byte[] additionalInput) {
+        SP80090DRBG engine = drbg;
+        drbg = null; // as in nextBytes: dropped before anything that can throw
+        byte[] cpuInput = restoreInput(binding.load());
+        if (cpuInput == NO_INPUT) {
+            buffer.wipe();
+            dropEngine(engine);
+            return false;
+        }
+        byte[] input = additionalInput;
+        if (cpuInput != null) {
+            input = additionalInput == null ? cpuInput : concat(additionalInput, cpuInput);
+        }
+        try {
+            seed(engine == null ? ReseedCause.INSTANTIATE : cause, input, seededWord, engine);
+        } finally {
+            wipe(cpuInput);
+            if (input != additionalInput && input != cpuInput) {
+                wipe(input);
+            }
+        }
+        return true;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    /**
+     * The one seeding sequence: SP 800-90A 9.1 Instantiate when {@code engine} is null (nonce
+     * and entropy input both from the configured source), 9.2 Reseed of {@code engine}
+     * otherwise. The caller has set {@link #drbg} to null before calling; it is set to the
+     * seeded engine only once the step has completed.
      *
      * <p>The state is un-instantiated until the step has completed (9.2), so that any
      * throwable from inside it (an entropy failure, or an Error such as a deep caller's
@@ -253,15 +352,15 @@ final class DrbgState {
      * entropy instead of running on the seed from before the word changed. No handler is
      * needed for that, so it holds even when a handler could not run.
      */
-    private void seed(ReseedCause cause, byte[] additionalInput, long previousWord) {
-        SP80090DRBG engine = drbg;
+    private SP80090DRBG seed(ReseedCause cause, byte[] additionalInput, long previousWord, SP80090DRBG engine) {
+        // The caller has already dropped drbg (null here): nothing between its decision to
+        // reseed and this point could serve from the old engine or buffer.
+        buffer.wipe();
         if (engine == null) {
             KnownAnswerSelfTest.runOnce();
         }
         ReseedEvent event = new ReseedEvent();
         event.begin();
-        drbg = null;
-        buffer.wipe();
         byte[] nonce = null;
         try {
             if (engine == null) {
@@ -271,6 +370,11 @@ final class DrbgState {
                 nonce = entropy.next(Math.max(16, strength / 16));
                 engine = config.mechanism().instantiate(config.algorithm(), strength, bcEntropy,
                         personalization == null || personalization.length == 0 ? null : personalization, nonce);
+                if (additionalInput != null) {
+                    // 9.2 right after 9.1: the additional input (a caller's, or the CPU's at a
+                    // restore) reaches the new instantiation beside fresh entropy input.
+                    engine.reseed(additionalInput);
+                }
             } else {
                 engine.reseed(additionalInput);
             }
@@ -294,6 +398,7 @@ final class DrbgState {
         seededAtNanos = System.nanoTime();
         stats.reseeded(cause);
         event.commitIfEnabled(cause, (int) previousWord, (int) seededWord, binding, config, this);
+        return engine;
     }
 
     /** Whether the engine exists; a state is instantiated lazily, at its first draw. */
@@ -311,53 +416,72 @@ final class DrbgState {
         }
     }
 
-    private void serveFromBuffer(byte[] out) {
+    /** Serves {@code out} from the buffer, refilling it as needed; false when a refill's reseed dropped the state. */
+    private boolean serveFromBuffer(byte[] out) {
         int off = 0;
         while (off < out.length) {
             if (buffer.remaining() == 0) {
                 byte[] target = buffer.refillTarget();
-                generate(target, null);
+                if (!generate(target, null)) {
+                    return false;
+                }
                 buffer.filled(target);
             }
             off += buffer.take(out, off);
         }
+        return true;
     }
 
-    private void generateDirect(byte[] out, boolean predictionResistance, byte[] additionalInput) {
+    /** Generates {@code out} straight from the engine; false when a reseed on the way dropped the state. */
+    private boolean generateDirect(byte[] out, boolean predictionResistance, byte[] additionalInput) {
         if (predictionResistance) {
             // 9.3.1 step 7.1: with prediction resistance, reseed with the additional input,
             // then generate without it (7.3).
-            reseed(ReseedCause.PREDICTION_RESISTANCE, additionalInput);
+            if (!reseed(ReseedCause.PREDICTION_RESISTANCE, additionalInput)) {
+                return false;
+            }
             additionalInput = null;
         }
         if (out.length <= Mechanism.MAX_BYTES_PER_REQUEST) {
-            generate(out, additionalInput);
-            return;
+            return generate(out, additionalInput);
         }
         // 9.3.1 step 2: a request above max_number_of_bits_per_request is split.
         byte[] chunk = new byte[Mechanism.MAX_BYTES_PER_REQUEST];
         for (int off = 0; off < out.length; off += chunk.length) {
             int n = Math.min(chunk.length, out.length - off);
             byte[] target = n == chunk.length ? chunk : new byte[n];
-            generate(target, additionalInput);
+            if (!generate(target, additionalInput)) {
+                return false;
+            }
             System.arraycopy(target, 0, out, off, n);
             Arrays.fill(target, (byte) 0);
         }
+        return true;
     }
 
-    /** One engine generate call, reseeding first when the interval or age is reached (9.3.1 step 7). */
-    private void generate(byte[] target, byte[] additionalInput) {
+    /**
+     * One engine generate call, reseeding first when the interval or age is reached
+     * (9.3.1 step 7); false, with nothing generated, when that reseed dropped the state.
+     */
+    private boolean generate(byte[] target, byte[] additionalInput) {
         if (generatesSinceSeed >= settings.reseedInterval()) {
-            reseed(ReseedCause.INTERVAL, null);
+            if (!reseed(ReseedCause.INTERVAL, null)) {
+                return false;
+            }
         } else if (System.nanoTime() - seededAtNanos >= settings.reseedAge().toNanos()) {
-            reseed(ReseedCause.AGE, null);
+            if (!reseed(ReseedCause.AGE, null)) {
+                return false;
+            }
         }
         if (drbg.generate(target, additionalInput, false) < 0) {
             // The engine's own reseed counter ran out (2^47 calls): 9.3.1 step 6.
-            reseed(ReseedCause.INTERVAL, null);
+            if (!reseed(ReseedCause.INTERVAL, null)) {
+                return false;
+            }
             drbg.generate(target, additionalInput, false);
         }
         generatesSinceSeed++;
+        return true;
     }
 
     private void wipeLastEntropyInput() {

@@ -27,9 +27,13 @@ import java.util.function.UnaryOperator;
  * @param reseedAge      reseeddrbg.reseedAge: longest time a state runs on one seed
  * @param bufferSize     reseeddrbg.bufferSize: bytes of output generated ahead per state (0: off)
  * @param entropyTimeout reseeddrbg.entropyTimeout: longest wait for a custom entropy source
+ * @param vmclock        reseeddrbg.vmclock: the VMClock device watched beside the page, or "none"
+ * @param restoreGrace   reseeddrbg.restoreGrace: longest a restore's first instant is waited out
+ *                       (draws served by the kernel) when the CPU has no random instruction
  */
 public record ProviderSettings(Path page, DrbgConfig config, MissingPagePolicy onMissingPage, String entropySource,
-                               long reseedInterval, Duration reseedAge, int bufferSize, Duration entropyTimeout) {
+                               long reseedInterval, Duration reseedAge, int bufferSize, Duration entropyTimeout,
+                               String vmclock, Duration restoreGrace) {
 
     public static final String PAGE = "reseeddrbg.page";
     public static final String CONFIG = "reseeddrbg.config";
@@ -39,9 +43,11 @@ public record ProviderSettings(Path page, DrbgConfig config, MissingPagePolicy o
     public static final String RESEED_AGE = "reseeddrbg.reseedAge";
     public static final String BUFFER_SIZE = "reseeddrbg.bufferSize";
     public static final String ENTROPY_TIMEOUT = "reseeddrbg.entropyTimeout";
+    public static final String VMCLOCK = "reseeddrbg.vmclock";
+    public static final String RESTORE_GRACE = "reseeddrbg.restoreGrace";
     /** Every property, in the README's order. */
     public static final List<String> NAMES = List.of(PAGE, CONFIG, ON_MISSING_PAGE, ENTROPY_SOURCE, RESEED_INTERVAL,
-            RESEED_AGE, BUFFER_SIZE, ENTROPY_TIMEOUT);
+            RESEED_AGE, BUFFER_SIZE, ENTROPY_TIMEOUT, VMCLOCK, RESTORE_GRACE);
 
     public static final String DEFAULT_PAGE = "/run/reseeddrbg/epoch";
     /** OpenSSL reseeds every 2^16 requests; one of ours is a generate call of up to bufferSize bytes. */
@@ -51,6 +57,14 @@ public record ProviderSettings(Path page, DrbgConfig config, MissingPagePolicy o
     public static final int DEFAULT_BUFFER_SIZE = 16384;
     /** Long enough for an HSM or a network source to answer, short enough that a hung one is noticed. */
     public static final Duration DEFAULT_ENTROPY_TIMEOUT = Duration.ofSeconds(10);
+    public static final String DEFAULT_VMCLOCK = "/dev/vmclock0";
+    /**
+     * The kernel reseeds on the vmgenid notification tens of milliseconds after a restore
+     * under emulation, and sooner on hardware; a second is ample, and only costs draws a
+     * getrandom(2) each meanwhile.
+     */
+    public static final Duration DEFAULT_RESTORE_GRACE = Duration.ofSeconds(1);
+    private static final Duration MAX_RESTORE_GRACE = Duration.ofMinutes(1);
     /** SP 800-90A Table 2/3: reseed_interval is at most 2^48 generate calls. */
     private static final long MAX_RESEED_INTERVAL = 1L << 48;
     /** A refill is one generate call, so at most one request's worth (SP 800-90A Table 3, as Bouncy Castle limits it). */
@@ -84,7 +98,10 @@ public record ProviderSettings(Path page, DrbgConfig config, MissingPagePolicy o
                 parsed(lookup, BUFFER_SIZE, Integer.toString(DEFAULT_BUFFER_SIZE),
                         text -> (int) longInRange(BUFFER_SIZE, text, DEFAULT_BUFFER_SIZE, 0, MAX_BUFFER_SIZE)),
                 parsed(lookup, ENTROPY_TIMEOUT, DEFAULT_ENTROPY_TIMEOUT.toSeconds() + "s",
-                        text -> duration(ENTROPY_TIMEOUT, text, DEFAULT_ENTROPY_TIMEOUT, MAX_ENTROPY_TIMEOUT)));
+                        text -> duration(ENTROPY_TIMEOUT, text, DEFAULT_ENTROPY_TIMEOUT, MAX_ENTROPY_TIMEOUT)),
+                parsed(lookup, VMCLOCK, DEFAULT_VMCLOCK, ProviderSettings::vmclock),
+                parsed(lookup, RESTORE_GRACE, DEFAULT_RESTORE_GRACE.toSeconds() + "s",
+                        text -> duration(RESTORE_GRACE, text, DEFAULT_RESTORE_GRACE, MAX_RESTORE_GRACE)));
     }
 
     /** The system property, else the security property; null when neither is set. */
@@ -123,6 +140,18 @@ public record ProviderSettings(Path page, DrbgConfig config, MissingPagePolicy o
                     + "of the page file (default " + DEFAULT_PAGE + "), so that it does not depend on the working directory");
         }
         return path;
+    }
+
+    /** "none", or an absolute path checked as reseeddrbg.page is. */
+    private static String vmclock(String text) {
+        if (text.equals("none")) {
+            return text;
+        }
+        if (text.indexOf('\0') >= 0 || !Path.of(text).isAbsolute()) {
+            throw new ConfigurationException(VMCLOCK + " '" + text.replace('\0', '?') + "' is not valid; give 'none' "
+                    + "or the absolute path of the VMClock device (default " + DEFAULT_VMCLOCK + ")");
+        }
+        return text;
     }
 
     private static long longInRange(String name, String text, long fallback, long min, long max) {

@@ -1,9 +1,11 @@
 package dev.reseeddrbg.provider.engine;
 
 import dev.reseeddrbg.provider.ReseedDrbgMXBean;
+import dev.reseeddrbg.provider.entropy.CpuRandom;
 import dev.reseeddrbg.provider.entropy.KernelEntropy;
 import dev.reseeddrbg.provider.epoch.CurrentBinding;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
+import dev.reseeddrbg.provider.epoch.VmClockWatch;
 import java.lang.management.ManagementFactory;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -22,6 +24,7 @@ public final class ProviderStats implements ReseedDrbgMXBean {
     private final Map<ReseedCause, LongAdder> reseeds = new EnumMap<>(ReseedCause.class);
     private final LongAdder discarded = new LongAdder();
     private final LongAdder kernelServed = new LongAdder();
+    private final LongAdder cpuInputs = new LongAdder();
     /** The page the most recently created instance watches, followed through losses; null before the first. */
     private volatile CurrentBinding lastBinding;
     private volatile String entropySource = KernelEntropy.NAME;
@@ -73,6 +76,26 @@ public final class ProviderStats implements ReseedDrbgMXBean {
         kernelServed.increment();
     }
 
+    void cpuInputMixed() {
+        cpuInputs.increment();
+    }
+
+    @Override
+    public long getCpuInputSeedings() {
+        return cpuInputs.sum();
+    }
+
+    @Override
+    public String getVmClock() {
+        return VmClockWatch.describe();
+    }
+
+    @Override
+    public String getCpuRandom() {
+        CpuRandom cpu = CpuRandom.get();
+        return cpu.unavailableReason() == null ? cpu.instruction() : "unavailable: " + cpu.unavailableReason();
+    }
+
     @Override
     public long getKernelServedDraws() {
         return kernelServed.sum();
@@ -80,7 +103,7 @@ public final class ProviderStats implements ReseedDrbgMXBean {
 
     @Override
     public long getReseeds() {
-        return reseeds.get(ReseedCause.EPOCH_CHANGE).sum();
+        return reseeds.get(ReseedCause.EPOCH_CHANGE).sum() + reseeds.get(ReseedCause.VM_RESTORE).sum();
     }
 
     @Override

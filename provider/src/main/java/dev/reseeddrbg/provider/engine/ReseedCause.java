@@ -4,6 +4,8 @@ package dev.reseeddrbg.provider.engine;
 public enum ReseedCause {
     /** The page word differed from the word the state was seeded under. */
     EPOCH_CHANGE("epoch-change"),
+    /** The hypervisor's restore counter (VMClock) differed from the one the state was seeded under. */
+    VM_RESTORE("vm-restore"),
     /** reseeddrbg.reseedInterval generate calls since the last seed. */
     INTERVAL("interval"),
     /** reseeddrbg.reseedAge since the last seed. */

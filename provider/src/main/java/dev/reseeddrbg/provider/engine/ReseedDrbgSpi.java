@@ -8,6 +8,7 @@ import dev.reseeddrbg.provider.entropy.EntropySources;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
 import dev.reseeddrbg.provider.epoch.CurrentBinding;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
+import dev.reseeddrbg.provider.epoch.VmClockWatch;
 import dev.reseeddrbg.provider.spi.EntropySource;
 import java.io.IOException;
 import java.io.ObjectInputStream;
@@ -114,7 +115,9 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         this.settings = current;
         this.entropySource = BoundedEntropy.bound(EntropySources.named(current.entropySource()),
                 current.entropyTimeout());
+        VmClockWatch.resolve(current.vmclock()); // first: the fallback's log line says whether restores are watched
         this.binding = given != null ? given : CurrentBinding.of(current.page(), current.onMissingPage());
+        DrawPath.prepare(binding.get());
         ProviderStats stats = ProviderStats.instance();
         stats.bound(binding, entropySource.name());
         stats.registerMBean();

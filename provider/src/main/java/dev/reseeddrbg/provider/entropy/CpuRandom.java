@@ -64,7 +64,19 @@ public final class CpuRandom {
 
     /** The JVM-wide instance, probed (CPUID, stub, start-up test) on first use. */
     public static CpuRandom get() {
-        return Jvm.INSTANCE;
+        CpuRandom replaced = replacedForTest;
+        return replaced != null ? replaced : Jvm.INSTANCE;
+    }
+
+    /** Set only by {@link #disableForTest}. */
+    private static volatile CpuRandom replacedForTest;
+
+    /**
+     * Test seam, not for production: from now on {@link #get} returns a source that is
+     * unavailable for {@code reason}, as on a CPU without the instruction.
+     */
+    public static void disableForTest(String reason) {
+        replacedForTest = new CpuRandom(null, null, reason);
     }
 
     /** "RDSEED" or "RDRAND", the instruction tried first; null when the source is unavailable. */

@@ -85,7 +85,17 @@ public final class KernelEntropy implements EntropySource {
     }
 
     private static void getrandom(byte[] out) {
-        fill(out, (state, buffer, length) -> (long) GETRANDOM.invokeExact(state, buffer, length, 0));
+        fill(out, GetrandomCall.INSTANCE);
+    }
+
+    /** The real downcall; a class rather than a lambda, so that no call site is linked on a draw (see DrawPath). */
+    private static final class GetrandomCall implements Syscall {
+        static final GetrandomCall INSTANCE = new GetrandomCall();
+
+        @Override
+        public long invoke(MemorySegment callState, MemorySegment buffer, long length) throws Throwable {
+            return (long) GETRANDOM.invokeExact(callState, buffer, length, 0);
+        }
     }
 
     /** The retry loop around getrandom(2), separate from the downcall so tests can drive it. */

@@ -26,7 +26,7 @@ import java.util.function.IntSupplier;
  * load from a lost binding is still a load from valid memory, or a fault the JVM survives.
  */
 public final class EpochBinding {
-    /** What {@link #load} returns for a lost page. Words are 0 to 2^32 - 1 as a long, so none equals it. */
+    /** What {@link #load} returns for a lost page. Stamps are 0 to 2^63 - 1, so none equals it. */
     public static final long LOST = -1;
     static final long REPLACEMENT_CHECK_MILLIS = 100;
     private static final long REPLACEMENT_CHECK_NANOS = REPLACEMENT_CHECK_MILLIS * 1_000_000;
@@ -96,17 +96,21 @@ public final class EpochBinding {
     }
 
     /**
-     * The current word (zero-extended), or {@link #LOST}: one acquire load, the only thing
-     * a draw reads from here.
+     * The current stamp, or {@link #LOST}: the word (zero-extended) in bits 31..0 and the
+     * hypervisor's restore counter ({@link VmClockWatch#restoreBits}, 0 when none is
+     * watched) in bits 62..32. Two acquire loads at constant addresses, the only thing a
+     * draw reads from here; a stamp is never negative.
      */
     public long load() {
         try {
             if (ALL_MEMORY != null) {
                 if (this == FirstBinding.BINDING) {
-                    return Integer.toUnsignedLong(EpochPage.loadWord(ALL_MEMORY, FirstBinding.ADDRESS));
+                    return Integer.toUnsignedLong(EpochPage.loadWord(ALL_MEMORY, FirstBinding.ADDRESS))
+                            | VmClockWatch.restoreBits(ALL_MEMORY);
                 }
                 if (seamWord == null) {
-                    return Integer.toUnsignedLong(EpochPage.loadWord(ALL_MEMORY, wordAddress));
+                    return Integer.toUnsignedLong(EpochPage.loadWord(ALL_MEMORY, wordAddress))
+                            | VmClockWatch.restoreBits(ALL_MEMORY);
                 }
             } else if (seamWord == null) {
                 return Integer.toUnsignedLong(page.loadWord());
@@ -219,10 +223,12 @@ public final class EpochBinding {
         }
     }
 
+    /** The page and, when one is watched, the VMClock device: every source of restore news. */
     @Override
     public String toString() {
         String where = source == NotificationSource.PAGE ? "page=" + configuredPath
                 : source.label() + " (" + fallbackReason + ")";
-        return lostBecause == null ? where : where + " (lost: it " + lostBecause + ")";
+        String vmclock = VmClockWatch.watched() ? ", vmclock=" + VmClockWatch.describe() : "";
+        return (lostBecause == null ? where : where + " (lost: it " + lostBecause + ")") + vmclock;
     }
 }

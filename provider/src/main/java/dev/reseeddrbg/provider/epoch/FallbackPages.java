@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The in-process pages reseeddrbg.onMissingPage falls back to when the configured page is
- * missing or refused. Each fallback is logged once at WARNING per path and reason, not at
- * every getInstance.
+ * missing or refused. Each fallback is logged once per path and reason, not at every
+ * getInstance: at WARNING, except an embedded page while the VMClock counter is watched,
+ * which still sees every restore (INFO).
  */
 final class FallbackPages {
     private static final System.Logger LOG = System.getLogger("dev.reseeddrbg");
@@ -28,6 +29,13 @@ final class FallbackPages {
 
     /** onMissingPage=embedded: the in-process page with a timer notifier, which cannot see VM snapshots. */
     static EpochBinding embedded(Path path, String reason) {
+        if (VmClockWatch.watched()) {
+            // Not a loss of coverage: the VMClock counter is checked on every draw.
+            logOnce(System.Logger.Level.INFO, path, "ReseedDRBG has no epoch page ({0}); VM restores are watched "
+                    + "through VMClock {1}, with an in-process page and a {2} s timer for the rest", reason,
+                    VmClockWatch.describe(), EMBEDDED_TIMER_SECONDS);
+            return EpochBinding.fallback(Embedded.PAGE, NotificationSource.EMBEDDED, path, reason);
+        }
         warnOnce(path, "ReseedDRBG cannot use {0}; using an in-process page with a {1} s "
                 + "timer instead, which cannot see VM snapshots", reason, EMBEDDED_TIMER_SECONDS);
         return EpochBinding.fallback(Embedded.PAGE, NotificationSource.EMBEDDED, path, reason);
@@ -51,8 +59,12 @@ final class FallbackPages {
     }
 
     private static void warnOnce(Path path, String message, Object... args) {
+        logOnce(System.Logger.Level.WARNING, path, message, args);
+    }
+
+    private static void logOnce(System.Logger.Level level, Path path, String message, Object... args) {
         if (WARNED.add(path + " " + message)) {
-            LOG.log(System.Logger.Level.WARNING, message, args);
+            LOG.log(level, message, args);
         }
     }
 

@@ -116,6 +116,39 @@ public final class TestEntropySources {
         }
     }
 
+    /**
+     * A clone's kernel before it reseeds: every fill is SHA-256(seed, call, block) with the
+     * seed from the system property {@value #SEED_PROPERTY}, so two JVMs with the same seed
+     * get the same bytes in the same order, as two restores of one snapshot get from
+     * getrandom(2) until their kernels reseed.
+     */
+    public static final class Replaying implements EntropySource {
+        public static final String SEED_PROPERTY = "test.replaySeed";
+        private final byte[] seed = System.getProperty(SEED_PROPERTY, "replay").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        private int calls;
+
+        @Override
+        public String name() {
+            return "test-replay";
+        }
+
+        @Override
+        public synchronized void fill(byte[] out) {
+            try {
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                int call = calls++;
+                for (int off = 0, block = 0; off < out.length; off += 32, block++) {
+                    sha.update(seed);
+                    sha.update(java.nio.ByteBuffer.allocate(8).putInt(call).putInt(block).array());
+                    byte[] d = sha.digest();
+                    System.arraycopy(d, 0, out, off, Math.min(32, out.length - off));
+                }
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     /** For comparisons: a block of zeros of the given size. */
     public static boolean allZero(byte[] b) {
         return Arrays.equals(b, new byte[b.length]);
