@@ -6,6 +6,7 @@ import dev.reseeddrbg.page.PageTrust;
 import dev.reseeddrbg.simkernel.ControlSocket;
 import dev.reseeddrbg.simkernel.KernelLogNotifier;
 import dev.reseeddrbg.simkernel.KernelPage;
+import dev.reseeddrbg.simkernel.KernelReseed;
 import dev.reseeddrbg.simkernel.Notifier;
 import dev.reseeddrbg.simkernel.NotifierThread;
 import dev.reseeddrbg.simkernel.Supervisor;
@@ -282,7 +283,7 @@ public final class SimKernelCommand {
                  OptionalNotifier _ = !java.nio.file.Files.exists(vmclock) ? OptionalNotifier.off("vmclock",
                          vmclock + " does not exist", log)
                          : OptionalNotifier.start("vmclock", log, () -> VmClockNotifier.start(vmclock, vmSnapshot,
-                                 Duration.ofMillis(10), VmClockNotifier::reseedKernel, log), "watching " + vmclock)) {
+                                 Duration.ofMillis(10), KernelReseed::forceKernelReseed, log), "watching " + vmclock)) {
                 log.accept("control socket " + socket.path());
                 while (!supervisor.awaitStop(PAGE_CHECK_INTERVAL)) {
                     String changed = kernel.changedSinceMapped();
@@ -317,8 +318,8 @@ public final class SimKernelCommand {
                                       String what) {
             try {
                 NotifierThread started = starter.start();
-                String how = started instanceof VmClockNotifier v ? (v.usesPoll() ? " with poll()" : " by polling") : "";
-                log.accept(source + " notifier " + what + how);
+                log.accept(source + " notifier " + (started instanceof VmClockNotifier v ? "on " + v.watching()
+                        + (v.usesPoll() ? "; waiting in poll()" : "; read by polling") : what));
                 return new OptionalNotifier(started);
             } catch (java.io.IOException e) {
                 log.accept(source + " notifier not used: " + e.getMessage());
