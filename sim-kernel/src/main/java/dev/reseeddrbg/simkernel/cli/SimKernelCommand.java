@@ -4,6 +4,7 @@ import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.page.PageTrust;
 import dev.reseeddrbg.simkernel.ControlSocket;
+import dev.reseeddrbg.simkernel.DaemonNotify;
 import dev.reseeddrbg.simkernel.KernelLogNotifier;
 import dev.reseeddrbg.simkernel.KernelPage;
 import dev.reseeddrbg.simkernel.KernelReseed;
@@ -125,8 +126,9 @@ public final class SimKernelCommand {
         @Parameters(paramLabel = "NOTIFIER", description = "A registered notifier name, e.g. vm-snapshot, timer, manual.")
         String notifier;
         @Option(names = "--via-daemon", description = "Ask the running 'simkernel run' through its control socket "
-                + "(PATH.sock) instead of writing the page; for processes that may not write the page. The answer "
-                + "counts only from a daemon running as root or as the page's owner.")
+                + "(PATH.sock) instead of writing the page; for processes that may not write the page. Only for a "
+                + "page this process would read (root's or its own, in a directory no one else can write), and the "
+                + "answer counts only from a daemon running as root or as the page's owner whose bump the page shows.")
         boolean viaDaemon;
         @CommandLine.Mixin
         TimeoutOption timeout;
@@ -136,11 +138,9 @@ public final class SimKernelCommand {
         @Override
         public Integer call() throws Exception {
             if (viaDaemon) {
-                String answer = ControlSocket.request(page.path, "notify " + notifier, timeout.timeout);
-                if (!answer.startsWith("ok ")) {
-                    throw new IllegalArgumentException(answer.replaceFirst("^error ", ""));
-                }
-                spec.commandLine().getOut().println(answer.substring(3));
+                // The page is checked with the readers' rules first (DaemonNotify): an answer
+                // about a page no reader trusts is worth nothing.
+                spec.commandLine().getOut().println(DaemonNotify.notify(page.path, notifier, timeout.timeout));
                 return 0;
             }
             // Writing a page whose directory others can write could write whatever they put
