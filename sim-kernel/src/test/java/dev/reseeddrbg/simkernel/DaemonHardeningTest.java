@@ -213,6 +213,20 @@ class DaemonHardeningTest {
         }
     }
 
+    /** The systemd unit sets UMask=0077: readers of other users must still be able to read the page. */
+    @Test
+    void underTheUnitsUmaskThePageIsReadableByAllAndTheSocketByItsOwner() throws Exception {
+        Path page = dir.resolve("epoch");
+        try (Daemon d = Daemon.withShell("umask 077", Daemon.javaCommand("run", "--page", page.toString(),
+                "--no-kmsg", "--timer", "1h"))) {
+            d.await("Z control socket", START);
+            assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(page,
+                    LinkOption.NOFOLLOW_LINKS)), "the page a reader of another user opens");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    ControlSocket.pathFor(page), LinkOption.NOFOLLOW_LINKS)));
+        }
+    }
+
     // Issue 15 item 8: the accept loop outlives its failures and its clients.
 
     @Test
