@@ -5,10 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -39,6 +36,15 @@ import java.util.function.Consumer;
  *     device was gone, may have included the record: the notifier then fires once,
  *     conservatively. A spurious reseed costs one {@code getrandom(2)} call per state; a
  *     missed one leaves clones identical.</li>
+ * <li>A restarted daemon reads on from its {@link KernelLogCursor}, which it trusts only
+ *     while the log agrees: a cursor ahead of the newest record the kernel holds for this
+ *     boot (damaged, or written by something else) says nothing about what an earlier run
+ *     read. At the end of the first read of the log such a cursor is distrusted, the reason
+ *     logged once, and the notifier fires once, conservatively, then reads on after the
+ *     newest record and rewrites the cursor. Firing once covers every VM-fork record an
+ *     earlier run may have missed, still in the log or already overwritten, which a
+ *     replay of the log would not; it costs one reseed per daemon start with such a
+ *     cursor.</li>
  * </ul>
  *
  * <p>Failure policy: not being allowed to open {@code /dev/kmsg} (CAP_SYSLOG is needed
@@ -97,22 +103,29 @@ public final class KernelLogNotifier implements NotifierThread {
     private final Thread thread;
     private volatile boolean closed;
     /** Where the sequence number of the last record read is kept for a restarted daemon; null for none. */
-    private final Path cursor;
-    /** Records up to this sequence number were read by an earlier run of this boot; -1 when starting at the end. */
-    private final long resumeAfter;
-    /** Sequence number of the last record handled, and of the last one written to {@link #cursor}; read by the watching thread only. */
+    private final KernelLogCursor cursor;
+    /*
+     * The fields below are the watching thread's alone (start sets resumeAfter before the
+     * thread starts). resumeAfter: records up to it were read by an earlier run of this
+     * boot, -1 when starting at the end; lowered once if the log shows the cursor was
+     * ahead. lastSeen: the last record handled past resumeAfter. newestRead: the highest
+     * sequence number read, skipped records included. cursorChecked: whether the cursor
+     * has been checked against the log.
+     */
+    private long resumeAfter;
     private long lastSeen = -1;
-    private long lastSaved = -1;
-    private boolean cursorFailureLogged;
+    private long newestRead = -1;
+    private boolean cursorChecked;
 
     private KernelLogNotifier(Path device, Notifier vmSnapshot, Consumer<String> log, Consumer<Record> recordSeen,
-                              int fd, Path cursor, long resumeAfter) {
+                              int fd, KernelLogCursor cursor, long resumeAfter) {
         this.device = device;
         this.vmSnapshot = vmSnapshot;
         this.log = log;
         this.testSeamRecordSeen = recordSeen;
         this.cursor = cursor;
         this.resumeAfter = resumeAfter;
+        this.cursorChecked = resumeAfter < 0;
         this.thread = Thread.ofPlatform().daemon().name("simkernel-kmsg").unstarted(() -> watch(fd));
     }
 
@@ -145,13 +158,14 @@ public final class KernelLogNotifier implements NotifierThread {
     /** {@link #start(Path, Notifier, Consumer, Path)}, with the test seam that sees every record read. */
     static KernelLogNotifier start(Path device, Notifier vmSnapshot, Consumer<String> log, Path cursor,
                                    Consumer<Record> testSeamRecordSeen) throws IOException {
-        long resumeAfter = cursor == null ? -1 : readCursor(cursor, log);
+        KernelLogCursor kept = cursor == null ? null : new KernelLogCursor(cursor, log);
+        long resumeAfter = kept == null ? -1 : kept.read();
         int fd = resumeAfter >= 0 ? openAtOldest(device) : openAtEnd(device);
         if (resumeAfter >= 0) {
             log.accept("kernel log: reading on after record " + resumeAfter + ", the last one an earlier run of "
                     + "this daemon read in this boot");
         }
-        KernelLogNotifier notifier = new KernelLogNotifier(device, vmSnapshot, log, testSeamRecordSeen, fd, cursor,
+        KernelLogNotifier notifier = new KernelLogNotifier(device, vmSnapshot, log, testSeamRecordSeen, fd, kept,
                 resumeAfter);
         // The path from a VM-fork record to the bump runs once at start, on a made-up record
         // and without changing the word: its first run after a restore, when the clones are
@@ -163,7 +177,7 @@ public final class KernelLogNotifier implements NotifierThread {
 
     /** The cursor file the daemon keeps beside {@code page}: {@code PATH.kmsg-cursor}, the boot's ID and a sequence number. */
     public static Path cursorFor(Path page) {
-        return page.resolveSibling(page.getFileName() + ".kmsg-cursor");
+        return KernelLogCursor.besidePage(page);
     }
 
     /** Whether this process may read {@code device}: empty if so, else why not. */
@@ -205,46 +219,6 @@ public final class KernelLogNotifier implements NotifierThread {
             throw new IOException(device + " cannot be opened: " + Libc.describe(e.errno()), e);
         }
         return fd;
-    }
-
-    /** The sequence number {@code cursor} holds for this boot, or -1 (none, another boot's, unreadable: said in the log). */
-    private static long readCursor(Path cursor, Consumer<String> log) {
-        if (!Files.exists(cursor, LinkOption.NOFOLLOW_LINKS)) {
-            return -1;
-        }
-        try {
-            String[] fields = Files.readString(cursor).strip().split(" ");
-            if (fields.length == 2 && fields[0].equals(bootId())) {
-                return Long.parseLong(fields[1]);
-            }
-            return -1; // another boot's: its sequence numbers mean nothing now
-        } catch (IOException | NumberFormatException e) {
-            log.accept("kernel log cursor " + cursor + " unreadable (" + e.getMessage() + "); starting at the end");
-            return -1;
-        }
-    }
-
-    private static String bootId() throws IOException {
-        return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
-    }
-
-    /** Keeps the last sequence number read in {@link #cursor}: written beside it, then renamed over it. */
-    private void saveCursor() {
-        if (cursor == null || lastSeen == lastSaved) {
-            return;
-        }
-        Path temporary = cursor.resolveSibling(cursor.getFileName() + ".tmp");
-        try {
-            Files.writeString(temporary, bootId() + " " + lastSeen + "\n");
-            Files.move(temporary, cursor, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            lastSaved = lastSeen;
-        } catch (IOException e) {
-            if (!cursorFailureLogged) {
-                cursorFailureLogged = true;
-                log.accept("kernel log cursor " + cursor + " cannot be written (" + e.getMessage() + "); a restarted "
-                        + "daemon will start at the end of the log");
-            }
-        }
     }
 
     private void watch(int initialFd) {
@@ -290,7 +264,7 @@ public final class KernelLogNotifier implements NotifierThread {
             } catch (Libc.ErrnoException e) {
                 switch (e.errno()) {
                     case Libc.EAGAIN -> {
-                        saveCursor();
+                        endOfLog();
                         return; // no more records for now
                     }
                     case Libc.EINTR -> {
@@ -305,10 +279,31 @@ public final class KernelLogNotifier implements NotifierThread {
                 }
             }
             if (n == 0) {
-                saveCursor();
+                endOfLog();
                 return;
             }
             handle(new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8), false);
+        }
+    }
+
+    /**
+     * Every record available has been read: the first time, the cursor is checked against
+     * the newest record (see the class doc); then the cursor is saved.
+     */
+    private void endOfLog() {
+        if (!cursorChecked) {
+            cursorChecked = true;
+            if (lastSeen < 0 && newestRead < resumeAfter) {
+                log.accept("kernel log cursor " + cursor.path() + " says record " + resumeAfter + " was read, but the "
+                        + "newest record of this boot is " + newestRead + "; the cursor is distrusted and rewritten");
+                resumeAfter = newestRead;
+                lastSeen = newestRead;
+                fire("the kernel log cursor was ahead of the log, so a VM-fork record an earlier run missed cannot be "
+                        + "ruled out");
+            }
+        }
+        if (cursor != null && lastSeen >= 0) {
+            cursor.save(lastSeen);
         }
     }
 
@@ -324,6 +319,7 @@ public final class KernelLogNotifier implements NotifierThread {
         Optional<Record> record = Record.parse(raw);
         if (!rehearsal && record.isPresent()) {
             long sequence = record.get().sequence();
+            newestRead = Math.max(newestRead, sequence);
             if (sequence <= resumeAfter) {
                 return; // an earlier run of the daemon read it
             }

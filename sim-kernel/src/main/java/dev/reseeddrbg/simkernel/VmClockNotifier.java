@@ -1,10 +1,11 @@
 package dev.reseeddrbg.simkernel;
 
+import dev.reseeddrbg.page.VmClockLayout;
+import dev.reseeddrbg.page.VmClockLayout.RestoreCounter;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -12,12 +13,16 @@ import java.util.function.Consumer;
 
 /**
  * Fires {@code vm-snapshot} when the hypervisor's VMClock page says the VM was restored
- * from a snapshot: its {@code vm_generation_counter} changed.
+ * from a snapshot: the page's restore counter changed.
  *
- * <p>The page layout is the kernel's {@code include/uapi/linux/vmclock-abi.h} (version 1,
- * little-endian): {@code magic} at 0, {@code size} at 4, {@code version} at 8,
- * {@code seq_count} at 12, {@code flags} at 24, {@code vm_generation_counter} at 104,
- * valid when {@code VMCLOCK_FLAG_VM_GEN_COUNTER_PRESENT} (bit 8) is set.
+ * <p>The page's layout, and which counter announces restores, are
+ * {@link VmClockLayout}'s: {@code vm_generation_counter} where the hypervisor sets
+ * {@code VMCLOCK_FLAG_VM_GEN_COUNTER_PRESENT} (flag bit 8; Firecracker), else
+ * {@code disruption_marker} (QEMU 10 sets no flags and bumps the marker in the device's
+ * post_load, before the restored guest runs). The marker also moves on a live migration,
+ * which costs one needless reseed; a page with the generation counter is not fired by a
+ * migration. The counter is chosen once, from the page's flags at start, and named in
+ * {@link #watching} and in every notification line.
  *
  * <p>How a change is learnt: the page is read with {@code pread(2)} on
  * {@code /dev/vmclock0}, whose driver copies it under the seqcount and fails with
@@ -43,35 +48,16 @@ import java.util.function.Consumer;
  */
 public final class VmClockNotifier implements NotifierThread {
     public static final Path DEFAULT_DEVICE = Path.of("/dev/vmclock0");
-    static final int MAGIC = 0x4b4c4356; // "VCLK"
-    static final long SIZE = 4;
-    static final long VERSION = 8;
-    static final long SEQ_COUNT = 12;
-    static final long FLAGS = 24;
-    static final long VM_GENERATION_COUNTER = 104;
-    /** The ABI up to and including vm_generation_counter. */
-    static final int ABI_SIZE = 112;
-    static final long FLAG_VM_GEN_COUNTER_PRESENT = 1L << 8;
-    static final long FLAG_NOTIFICATION_PRESENT = 1L << 9;
     /** Same bound as AWS-LC's VMClock reader in crypto/ube: a seqcount that does not settle in 1024 reads is a broken page. */
     static final int MAX_READ_ATTEMPTS = 1024;
     /** Longest sleep in poll(), so that close() is noticed. */
     static final int POLL_MILLIS = 250;
     /** Least time between two reads: a device that reports POLLIN forever must not pin a CPU. */
     static final long MIN_READ_INTERVAL_MILLIS = 1;
-    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    /** Forces the kernel's CRNG to reseed; the seam tests replace, since the real one needs root. */
-    @FunctionalInterface
-    public interface KernelReseed {
-        /** Mixes {@code clonePeculiar} into the input pool and reseeds the CRNG; empty on success, else why not. */
-        Optional<String> reseed(byte[] clonePeculiar);
-    }
 
     private final Path device;
     private final int fd;
+    private final RestoreCounter counter;
     private final boolean notifications;
     private final Duration period;
     private final Notifier vmSnapshot;
@@ -80,16 +66,17 @@ public final class VmClockNotifier implements NotifierThread {
     private final Thread thread;
     private volatile boolean closed;
 
-    private VmClockNotifier(Path device, int fd, boolean notifications, Duration period, Notifier vmSnapshot,
-                            KernelReseed kernelReseed, Consumer<String> log, long generation) {
+    private VmClockNotifier(Path device, int fd, RestoreCounter counter, boolean notifications, Duration period,
+                            Notifier vmSnapshot, KernelReseed kernelReseed, Consumer<String> log, long initial) {
         this.device = device;
         this.fd = fd;
+        this.counter = counter;
         this.notifications = notifications;
         this.period = period;
         this.vmSnapshot = vmSnapshot;
         this.kernelReseed = kernelReseed;
         this.log = log;
-        this.thread = Thread.ofPlatform().daemon().name("simkernel-vmclock").unstarted(() -> watch(generation));
+        this.thread = Thread.ofPlatform().daemon().name("simkernel-vmclock").unstarted(() -> watch(initial));
     }
 
     /**
@@ -99,43 +86,76 @@ public final class VmClockNotifier implements NotifierThread {
      */
     public static VmClockNotifier start(Path device, Notifier vmSnapshot, Duration period, KernelReseed kernelReseed,
                                         Consumer<String> log) throws IOException {
-        if (!Libc.available()) {
-            throw new IOException(device + " cannot be watched: native access is not enabled");
-        }
-        int fd;
-        try {
-            fd = Libc.open(device, Libc.O_RDONLY | Libc.O_CLOEXEC);
-        } catch (Libc.ErrnoException e) {
-            throw new IOException("cannot open VMClock page " + device + ": " + Libc.describe(e.errno()), e);
-        }
+        int fd = open(device);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment page = arena.allocate(ABI_SIZE);
-            MemorySegment state = Libc.callState(arena);
-            if (!readConsistent(fd, page, state, device)) {
-                throw new IOException(device + ": seq_count did not settle in " + MAX_READ_ATTEMPTS
-                        + " reads; the VMClock page is not usable");
-            }
-            if (page.get(LE_INT, 0) != MAGIC) {
-                throw new IOException(device + " is not a VMClock page (bad magic)");
-            }
-            if (page.get(LE_SHORT, VERSION) != 1 || Integer.toUnsignedLong(page.get(LE_INT, SIZE)) < ABI_SIZE) {
-                throw new IOException(device + " has VMClock version " + page.get(LE_SHORT, VERSION) + " and size "
-                        + Integer.toUnsignedLong(page.get(LE_INT, SIZE)) + "; version 1 of at least " + ABI_SIZE
-                        + " bytes is needed for vm_generation_counter");
-            }
-            long flags = page.get(LE_LONG, FLAGS);
-            if ((flags & FLAG_VM_GEN_COUNTER_PRESENT) == 0) {
-                throw new IOException(device + " has no vm_generation_counter (flag bit 8 clear); this hypervisor "
-                        + "does not announce snapshot restores through VMClock");
-            }
-            VmClockNotifier notifier = new VmClockNotifier(device, fd, (flags & FLAG_NOTIFICATION_PRESENT) != 0,
-                    period, vmSnapshot, kernelReseed, log, page.get(LE_LONG, VM_GENERATION_COUNTER));
+            MemorySegment page = arena.allocate(VmClockLayout.ABI_SIZE);
+            RestoreCounter counter = readHeader(fd, page, Libc.callState(arena), device);
+            long flags = page.get(VmClockLayout.LE_LONG, VmClockLayout.FLAGS_OFFSET);
+            VmClockNotifier notifier = new VmClockNotifier(device, fd, counter,
+                    (flags & VmClockLayout.FLAG_NOTIFICATION_PRESENT) != 0, period, vmSnapshot, kernelReseed, log,
+                    page.get(VmClockLayout.LE_LONG, counter.offset()));
             notifier.thread.start();
             return notifier;
         } catch (IOException | RuntimeException e) {
             Libc.close(fd);
             throw e;
         }
+    }
+
+    /**
+     * The counter a notifier on {@code device} would watch, read from the page's header;
+     * throws with the reason when the page cannot be used (for {@code simkernel status}).
+     */
+    public static RestoreCounter restoreCounter(Path device) throws IOException {
+        int fd = open(device);
+        try (Arena arena = Arena.ofConfined()) {
+            return readHeader(fd, arena.allocate(VmClockLayout.ABI_SIZE), Libc.callState(arena), device);
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    private static int open(Path device) throws IOException {
+        if (!Libc.available()) {
+            throw new IOException(device + " cannot be read: native access is not enabled");
+        }
+        try {
+            return Libc.open(device, Libc.O_RDONLY | Libc.O_CLOEXEC);
+        } catch (Libc.ErrnoException e) {
+            throw new IOException("cannot open VMClock page " + device + ": " + Libc.describe(e.errno()), e);
+        }
+    }
+
+    /** Reads a settled copy of the page into {@code page} and checks its header; the counter to watch. */
+    private static RestoreCounter readHeader(int fd, MemorySegment page, MemorySegment state, Path device)
+            throws IOException {
+        if (!readConsistent(fd, page, state, device)) {
+            throw new IOException(device + ": seq_count did not settle in " + MAX_READ_ATTEMPTS
+                    + " reads; the VMClock page is not usable");
+        }
+        try {
+            return VmClockLayout.restoreCounter(page, device.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** Which field of {@code device} a notifier watches and what moves it, for status and log lines. */
+    public static String watching(Path device, RestoreCounter counter) {
+        return device + ", watching " + counter.field() + switch (counter) {
+            case VM_GENERATION_COUNTER -> ": flag bit 8 set, as on Firecracker; it moves on every restore from a snapshot";
+            case DISRUPTION_MARKER -> ": flag bit 8 clear, as on QEMU; it moves on restore and on live migration";
+        };
+    }
+
+    /** {@link #watching(Path, RestoreCounter)} for this notifier. */
+    public String watching() {
+        return watching(device, counter);
+    }
+
+    /** The counter this notifier watches. */
+    public RestoreCounter counter() {
+        return counter;
     }
 
     /** Whether the device notifies, so that the notifier sleeps in {@code poll()}. */
@@ -151,8 +171,9 @@ public final class VmClockNotifier implements NotifierThread {
         for (int attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
             try {
                 long n = Libc.pread(fd, page, 0, state, device.toString());
-                if (n < ABI_SIZE) {
-                    throw new IOException(device + " gave " + n + " bytes; a VMClock page has at least " + ABI_SIZE);
+                if (n < VmClockLayout.ABI_SIZE) {
+                    throw new IOException(device + " gave " + n + " bytes; a VMClock page has at least "
+                            + VmClockLayout.ABI_SIZE);
                 }
             } catch (Libc.ErrnoException e) {
                 if (e.errno() == Libc.ETIMEDOUT || e.errno() == Libc.EINTR) {
@@ -160,7 +181,7 @@ public final class VmClockNotifier implements NotifierThread {
                 }
                 throw e;
             }
-            if ((page.get(LE_INT, SEQ_COUNT) & 1) == 0) {
+            if ((page.get(VmClockLayout.LE_INT, VmClockLayout.SEQ_COUNT_OFFSET) & 1) == 0) {
                 return true;
             }
             Thread.onSpinWait();
@@ -168,12 +189,12 @@ public final class VmClockNotifier implements NotifierThread {
         return false;
     }
 
-    private void watch(long initialGeneration) {
-        long generation = initialGeneration;
+    private void watch(long initial) {
+        long value = initial;
         boolean polling = notifications;
         boolean unsettledReported = false;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment page = arena.allocate(ABI_SIZE);
+            MemorySegment page = arena.allocate(VmClockLayout.ABI_SIZE);
             MemorySegment state = Libc.callState(arena);
             while (!closed) {
                 try {
@@ -201,9 +222,9 @@ public final class VmClockNotifier implements NotifierThread {
                         continue;
                     }
                     unsettledReported = false;
-                    long now = page.get(LE_LONG, VM_GENERATION_COUNTER);
-                    if (now != generation) {
-                        generation = now;
+                    long now = page.get(VmClockLayout.LE_LONG, counter.offset());
+                    if (now != value) {
+                        value = now;
                         fire(page, now);
                     }
                 } catch (IOException e) {
@@ -222,38 +243,19 @@ public final class VmClockNotifier implements NotifierThread {
     }
 
     /** The ordering rule: the kernel's RNG is made to diverge first, then the page is bumped. */
-    private void fire(MemorySegment page, long generation) {
-        byte[] peculiar = new byte[ABI_SIZE + 16];
-        MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, peculiar, 0, ABI_SIZE);
-        MemorySegment tail = MemorySegment.ofArray(peculiar).asSlice(ABI_SIZE);
-        tail.set(LE_LONG, 0, System.nanoTime());
-        tail.set(LE_LONG, 8, System.currentTimeMillis());
+    private void fire(MemorySegment page, long value) {
+        int size = VmClockLayout.ABI_SIZE;
+        byte[] peculiar = new byte[size + 16];
+        MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, peculiar, 0, size);
+        MemorySegment tail = MemorySegment.ofArray(peculiar).asSlice(size);
+        tail.set(VmClockLayout.LE_LONG, 0, System.nanoTime());
+        tail.set(VmClockLayout.LE_LONG, 8, System.currentTimeMillis());
         Optional<String> reseedFailed = kernelReseed.reseed(peculiar);
         int word = vmSnapshot.fire();
-        log.accept(String.format("notify %s (VMClock vm_generation_counter is now %d%s)",
-                vmSnapshot.page().describe(word), generation,
+        log.accept(String.format("notify %s (VMClock %s is now %d%s)",
+                vmSnapshot.page().describe(word), counter.field(), value,
                 reseedFailed.map(why -> "; the kernel RNG was NOT forced to reseed first: " + why)
                         .orElse("; kernel RNG reseeded first")));
-    }
-
-    /** The real kernel reseed: write to {@code /dev/urandom}, then {@code ioctl(RNDRESEEDCRNG)} on it. */
-    public static Optional<String> reseedKernel(byte[] clonePeculiar) {
-        Path urandom = Path.of("/dev/urandom");
-        int fd = -1;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
-            fd = Libc.open(urandom, Libc.O_WRONLY | Libc.O_CLOEXEC);
-            Libc.writeFully(fd, arena.allocateFrom(ValueLayout.JAVA_BYTE, clonePeculiar), state, urandom.toString());
-            Libc.ioctl(fd, Libc.RNDRESEEDCRNG, state, "/dev/urandom RNDRESEEDCRNG");
-            return Optional.empty();
-        } catch (Libc.ErrnoException e) {
-            return Optional.of(e.getMessage() + (e.errno() == Libc.EPERM ? " (needs CAP_SYS_ADMIN: run the daemon "
-                    + "as root, as the systemd unit does)" : ""));
-        } catch (IOException | IllegalStateException e) {
-            return Optional.of(e.getMessage());
-        } finally {
-            Libc.close(fd);
-        }
     }
 
     @Override

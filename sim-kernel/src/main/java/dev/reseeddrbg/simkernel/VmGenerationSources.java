@@ -21,8 +21,10 @@ import java.util.Optional;
  *     record the vmgenid reseed prints. Usable where the vmgenid driver is bound and this
  *     process may read the kernel log.</li>
  * <li><b>vmclock</b> (ACPI VMCLOCK; {@code /dev/vmclock0}, driver ptp_vmclock since Linux
- *     6.13, notifications since 7.0): a page whose {@code vm_generation_counter} changes on
- *     every restore, watched by {@link VmClockNotifier}.</li>
+ *     6.13, notifications since 7.0): a page whose {@code vm_generation_counter} (where
+ *     flag bit 8 says it is there: Firecracker) or else {@code disruption_marker} (QEMU)
+ *     changes on every restore, watched by {@link VmClockNotifier}. The finding names the
+ *     field, read from the page's header.</li>
  * <li><b>rndepoch</b>: the 2023 reseed-notification proposal this project simulates
  *     never merged; no kernel offers it.</li>
  * </ul>
@@ -69,7 +71,12 @@ public final class VmGenerationSources {
         }
         Optional<Path> vmclockAcpi = acpiDevice(acpiDevices, "VMCLOCK");
         if (Files.exists(vmclockDevice)) {
-            findings.add(new Finding("vmclock", true, vmclockDevice + " present; its vm_generation_counter is watched"));
+            try {
+                findings.add(new Finding("vmclock", true, VmClockNotifier.watching(vmclockDevice,
+                        VmClockNotifier.restoreCounter(vmclockDevice))));
+            } catch (IOException e) {
+                findings.add(new Finding("vmclock", false, e.getMessage()));
+            }
         } else {
             findings.add(new Finding("vmclock", false, vmclockAcpi
                     .map(dev -> "ACPI " + dev.getFileName() + " present but " + vmclockDevice

@@ -43,7 +43,7 @@ class DaemonHardeningTest {
     @TempDir
     Path dir;
 
-    private static void assumeRoot() throws IOException {
+    static void assumeRoot() throws IOException {
         assumeTrue(PageTrust.currentUid() == 0, "files and processes of another user need root to make");
     }
 
@@ -90,7 +90,7 @@ class DaemonHardeningTest {
         return text.split(java.util.regex.Pattern.quote(what), -1).length - 1L;
     }
 
-    private static void assertOneLineError(SimKernelCommandTest.Result r, String... expected) {
+    static void assertOneLineError(SimKernelCommandTest.Result r, String... expected) {
         assertEquals(1, r.exit(), "exit code; stderr: " + r.err());
         String err = r.err().strip();
         assertTrue(err.startsWith("simkernel: ") && err.lines().count() == 1, "one 'simkernel:' line: " + err);
@@ -99,13 +99,13 @@ class DaemonHardeningTest {
         }
     }
 
-    private static SimKernelCommandTest.Result cli(String... args) {
+    static SimKernelCommandTest.Result cli(String... args) {
         return assertTimeoutPreemptively(HANG, () -> SimKernelCommandTest.run(args), "simkernel " + String.join(" ", args)
                 + " did not return");
     }
 
     /** A Squatter process of uid 65534 on {@code socket}. */
-    private static Daemon squatter(Path socket, String mode) throws Exception {
+    static Daemon squatter(Path socket, String mode) throws Exception {
         Path classes = Path.of(Squatter.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Daemon squatter = Daemon.of(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:-UsePerfData",
@@ -175,10 +175,12 @@ class DaemonHardeningTest {
         Path page = shared.resolve("epoch");
         KernelPage.initialize(page).close();
         Path socket = ControlSocket.pathFor(page);
-        try (Daemon _ = squatter(socket, "answer")) {
-            assertOneLineError(cli("notify", "--page", page.toString(), "--via-daemon", "vm-snapshot"),
-                    socket.toString(), "user nobody", "not trusted");
+        try (Daemon squatter = squatter(socket, "answer")) {
             assertOneLineError(cli("status", "--page", page.toString()), socket.toString(), "user nobody");
+            // notify --via-daemon checks the page's directory before it connects (DaemonNotifyTest).
+            assertOneLineError(cli("notify", "--page", page.toString(), "--via-daemon", "vm-snapshot"),
+                    "which group or others can write");
+            assertFalse(squatter.log().contains("request"), "nothing was sent: " + squatter.log());
         }
     }
 
@@ -208,6 +210,20 @@ class DaemonHardeningTest {
                     "chmod by the published path, which follows a link put there: " + calls);
             d.signalChild("TERM"); // strace passes no signal on
             d.exitWithin(START);
+        }
+    }
+
+    /** The systemd unit sets UMask=0077: readers of other users must still be able to read the page. */
+    @Test
+    void underTheUnitsUmaskThePageIsReadableByAllAndTheSocketByItsOwner() throws Exception {
+        Path page = dir.resolve("epoch");
+        try (Daemon d = Daemon.withShell("umask 077", Daemon.javaCommand("run", "--page", page.toString(),
+                "--no-kmsg", "--timer", "1h"))) {
+            d.await("Z control socket", START);
+            assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(page,
+                    LinkOption.NOFOLLOW_LINKS)), "the page a reader of another user opens");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    ControlSocket.pathFor(page), LinkOption.NOFOLLOW_LINKS)));
         }
     }
 

@@ -129,9 +129,50 @@ class KernelLogNotifierTest {
         }
     }
 
+    /**
+     * A cursor of this boot whose sequence number is ahead of the kernel's newest record
+     * would skip every record, VM-fork records included: it is distrusted, the notifier
+     * fires once (a record an earlier run missed cannot be ruled out), reads on, and the
+     * cursor is rewritten.
+     */
+    @Test
+    void aCursorAheadOfTheLogIsDistrustedFiresOnceAndIsRewritten() throws Exception {
+        assumeTrue(Files.isWritable(KMSG) && KernelLogNotifier.unreadableBecause(KMSG).isEmpty(),
+                "needs read and write access to /dev/kmsg (root)");
+        long ahead = 1L << 40;
+        Path cursor = dir.resolve("epoch.kmsg-cursor");
+        Files.writeString(cursor, Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip() + " " + ahead
+                + "\n");
+        String after = "reseeddrbg-test-after-a-cursor-ahead-" + UUID.randomUUID();
+        try (KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
+            List<KernelLogNotifier.Record> seen = new CopyOnWriteArrayList<>();
+            List<String> log = new CopyOnWriteArrayList<>();
+            try (KernelLogNotifier _ = KernelLogNotifier.start(KMSG, kernel.notifier("vm-snapshot"), log::add,
+                    cursor, seen::add)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (log.stream().noneMatch(l -> l.contains("cursor is distrusted"))) {
+                    assertTrue(System.nanoTime() < deadline, "the cursor was never distrusted: " + log);
+                    Thread.sleep(5);
+                }
+                writeKmsg("<5>" + after);
+                awaitRecord(seen, after); // read on: a record after the newest is no longer skipped
+                long written = seen.stream().filter(r -> r.message().equals(after)).findFirst().orElseThrow().sequence();
+                awaitCursorAtLeast(cursor, written);
+                assertTrue(cursorSequence(cursor) < ahead, "the cursor was rewritten from the log");
+            }
+            assertEquals(1, log.stream().filter(l -> l.contains("says record " + ahead + " was read, but the newest "
+                    + "record of this boot is")).count(), "said once: " + log);
+            assertEquals(0x01000001, kernel.page().loadWord(), "fired once, conservatively: " + log);
+        }
+    }
+
+    private static long cursorSequence(Path cursor) throws IOException {
+        return Long.parseLong(Files.readString(cursor).strip().split(" ")[1]);
+    }
+
     private static void awaitCursorAtLeast(Path cursor, long sequence) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Files.exists(cursor) || Long.parseLong(Files.readString(cursor).strip().split(" ")[1]) < sequence) {
+        while (!Files.exists(cursor) || cursorSequence(cursor) < sequence) {
             assertTrue(System.nanoTime() < deadline, "the cursor never reached " + sequence);
             Thread.sleep(5);
         }

@@ -12,7 +12,8 @@ import java.nio.file.Path;
 /**
  * A local attacker's listener on a daemon's socket path, for tests that run it as another
  * user: {@code answer} answers every request as a daemon would ("ok ..."), {@code silent}
- * accepts and never answers. Prints "listening" once bound.
+ * accepts and never answers. Prints "listening" once bound, and "request LINE" for each
+ * request it reads.
  */
 public final class Squatter {
     private Squatter() {
@@ -31,7 +32,11 @@ public final class Squatter {
             Thread.ofPlatform().daemon().start(() -> {
                 try (client) {
                     ByteBuffer in = ByteBuffer.allocate(256);
-                    client.read(in);
+                    if (client.read(in) > 0) {
+                        System.out.println("request " + new String(in.array(), 0, in.position(), StandardCharsets.UTF_8)
+                                .strip());
+                        System.out.flush();
+                    }
                     if (answer) {
                         client.write(ByteBuffer.wrap("ok 0x01000001 notifier=vm-snapshot(1) epoch=1\n"
                                 .getBytes(StandardCharsets.UTF_8)));

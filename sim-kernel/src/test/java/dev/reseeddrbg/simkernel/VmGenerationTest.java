@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reseeddrbg.page.VmClockLayout;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The VM-generation probe on sysfs-shaped trees, and the VMClock notifier on a VMClock-shaped page file. */
 class VmGenerationTest {
-    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE_LONG = VmClockLayout.LE_LONG;
+    private static final ValueLayout.OfShort LE_SHORT = VmClockLayout.LE_SHORT;
+    private static final ValueLayout.OfInt LE_INT = VmClockLayout.LE_INT;
 
     @TempDir
     Path dir;
@@ -83,7 +83,9 @@ class VmGenerationTest {
         List<VmGenerationSources.Finding> noDriver = VmGenerationSources.probe(acpi, dir.resolve("vmclock0"),
                 dir.resolve("kmsg"));
         assertTrue(noDriver.get(2).detail().contains("no driver bound"), noDriver.toString());
-        Files.write(dir.resolve("vmclock0"), new byte[4096]);
+        try (Arena arena = Arena.ofShared()) {
+            hypervisorPage(dir.resolve("vmclock0"), arena, VmClockLayout.FLAG_VM_GEN_COUNTER_PRESENT, 0);
+        }
         assertTrue(VmGenerationSources.probe(acpi, dir.resolve("vmclock0"), dir.resolve("kmsg")).get(2).usable());
     }
 
@@ -92,30 +94,52 @@ class VmGenerationTest {
         Files.write(device, new byte[4096]);
         try (FileChannel ch = FileChannel.open(device, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MemorySegment hv = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, arena);
-            hv.set(LE_INT, 0, VmClockNotifier.MAGIC);
-            hv.set(LE_INT, VmClockNotifier.SIZE, 4096);
-            hv.set(LE_SHORT, VmClockNotifier.VERSION, (short) 1);
-            hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, seq);
-            hv.set(LE_LONG, VmClockNotifier.FLAGS, flags);
-            hv.set(LE_LONG, VmClockNotifier.VM_GENERATION_COUNTER, 7);
+            hv.set(LE_INT, 0, VmClockLayout.MAGIC);
+            hv.set(LE_INT, VmClockLayout.SIZE_OFFSET, 4096);
+            hv.set(LE_SHORT, VmClockLayout.VERSION_OFFSET, (short) 1);
+            hv.set(LE_INT, VmClockLayout.SEQ_COUNT_OFFSET, seq);
+            hv.set(LE_LONG, VmClockLayout.FLAGS_OFFSET, flags);
+            hv.set(LE_LONG, VmClockLayout.DISRUPTION_MARKER_OFFSET, 3);
+            hv.set(LE_LONG, VmClockLayout.VM_GENERATION_COUNTER_OFFSET, 7);
             return hv;
         }
     }
 
     private static void restore(MemorySegment hv, long generation) {
         // The hypervisor restores the VM: seqcount odd, new generation, seqcount even.
-        int seq = hv.get(LE_INT, VmClockNotifier.SEQ_COUNT);
-        hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, seq + 1);
-        hv.set(LE_LONG, VmClockNotifier.VM_GENERATION_COUNTER, generation);
-        hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, seq + 2);
+        setUnderSeqCount(hv, VmClockLayout.VM_GENERATION_COUNTER_OFFSET, generation);
+    }
+
+    /** The hypervisor writes one counter as it does: seqcount odd, the new value, seqcount even. */
+    private static void setUnderSeqCount(MemorySegment hv, long offset, long value) {
+        int seq = hv.get(LE_INT, VmClockLayout.SEQ_COUNT_OFFSET);
+        hv.set(LE_INT, VmClockLayout.SEQ_COUNT_OFFSET, seq + 1);
+        hv.set(LE_LONG, offset, value);
+        hv.set(LE_INT, VmClockLayout.SEQ_COUNT_OFFSET, seq + 2);
     }
 
     @Test
     void vmClockGenerationChangeReseedsTheKernelFirstThenFiresVmSnapshot() throws Exception {
+        assertARestoreReseedsTheKernelFirstThenFires(VmClockLayout.FLAG_VM_GEN_COUNTER_PRESENT,
+                VmClockLayout.RestoreCounter.VM_GENERATION_COUNTER);
+    }
+
+    /**
+     * QEMU 10 sets no flags and moves disruption_marker on restore (in the device's
+     * post_load, before the guest runs); the notifier watches the marker there.
+     */
+    @Test
+    void withoutTheGenerationCounterADisruptionMarkerChangeFires() throws Exception {
+        assertARestoreReseedsTheKernelFirstThenFires(0, VmClockLayout.RestoreCounter.DISRUPTION_MARKER);
+    }
+
+    /** On a page with these flags, a restore that moves {@code counter} reseeds the kernel, then bumps the page. */
+    private void assertARestoreReseedsTheKernelFirstThenFires(long flags, VmClockLayout.RestoreCounter counter)
+            throws Exception {
         Path device = dir.resolve("vmclock0");
         try (Arena arena = Arena.ofShared();
              KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
-            MemorySegment hv = hypervisorPage(device, arena, VmClockNotifier.FLAG_VM_GEN_COUNTER_PRESENT, 0);
+            MemorySegment hv = hypervisorPage(device, arena, flags, 0);
             List<Integer> wordAtReseed = new CopyOnWriteArrayList<>();
             List<String> log = new CopyOnWriteArrayList<>();
             CountDownLatch fired = new CountDownLatch(1);
@@ -127,15 +151,18 @@ class VmGenerationTest {
                         log.add(line);
                         fired.countDown();
                     })) {
+                assertEquals(counter, n.counter());
+                assertTrue(n.watching().contains("watching " + counter.field()), n.watching());
                 assertFalse(n.usesPoll(), "no notification flag: the page is read every period");
                 Thread.sleep(50);
                 assertEquals(0, kernel.page().loadWord(), "no change, no notification");
-                restore(hv, 8);
-                assertTrue(fired.await(10, TimeUnit.SECONDS));
+                setUnderSeqCount(hv, counter.offset(), 8);
+                assertTrue(fired.await(10, TimeUnit.SECONDS), "the restore was not noticed");
             }
             assertEquals(0x01000001, kernel.page().loadWord());
             assertEquals(List.of(0), wordAtReseed, "the kernel was reseeded before the page was bumped");
-            assertTrue(log.getFirst().contains("vm_generation_counter is now 8; kernel RNG reseeded first"), log.toString());
+            assertTrue(log.getFirst().contains("VMClock " + counter.field() + " is now 8; kernel RNG reseeded first"),
+                    log.toString());
         }
     }
 
@@ -144,8 +171,8 @@ class VmGenerationTest {
         Path device = dir.resolve("vmclock0");
         try (Arena arena = Arena.ofShared();
              KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
-            MemorySegment hv = hypervisorPage(device, arena, VmClockNotifier.FLAG_VM_GEN_COUNTER_PRESENT
-                    | VmClockNotifier.FLAG_NOTIFICATION_PRESENT, 0);
+            MemorySegment hv = hypervisorPage(device, arena, VmClockLayout.FLAG_VM_GEN_COUNTER_PRESENT
+                    | VmClockLayout.FLAG_NOTIFICATION_PRESENT, 0);
             List<String> log = new CopyOnWriteArrayList<>();
             CountDownLatch fired = new CountDownLatch(1);
             try (VmClockNotifier n = VmClockNotifier.start(device, kernel.notifier("vm-snapshot"), Duration.ofHours(1),
@@ -166,23 +193,23 @@ class VmGenerationTest {
         Path device = dir.resolve("vmclock0");
         try (Arena arena = Arena.ofShared();
              KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
-            MemorySegment hv = hypervisorPage(device, arena, VmClockNotifier.FLAG_VM_GEN_COUNTER_PRESENT, 1);
+            MemorySegment hv = hypervisorPage(device, arena, VmClockLayout.FLAG_VM_GEN_COUNTER_PRESENT, 1);
             IOException e = assertThrows(IOException.class, () -> VmClockNotifier.start(device,
                     kernel.notifier("vm-snapshot"), Duration.ofMillis(2), VmGenerationTest::noReseed, line -> { }));
             assertTrue(e.getMessage().contains("did not settle in " + VmClockNotifier.MAX_READ_ATTEMPTS), e.getMessage());
 
-            hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, 2);
+            hv.set(LE_INT, VmClockLayout.SEQ_COUNT_OFFSET, 2);
             List<String> log = new CopyOnWriteArrayList<>();
             try (VmClockNotifier _ = VmClockNotifier.start(device, kernel.notifier("vm-snapshot"), Duration.ofMillis(2),
                     VmGenerationTest::noReseed, log::add)) {
-                hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, 3); // a hypervisor stuck mid-update
-                hv.set(LE_LONG, VmClockNotifier.VM_GENERATION_COUNTER, 8);
+                hv.set(LE_INT, VmClockLayout.SEQ_COUNT_OFFSET, 3); // a hypervisor stuck mid-update
+                hv.set(LE_LONG, VmClockLayout.VM_GENERATION_COUNTER_OFFSET, 8);
                 for (int i = 0; i < 1000 && log.isEmpty(); i++) {
                     Thread.sleep(10);
                 }
                 assertTrue(log.getFirst().contains("seq_count stayed odd"), log.toString());
                 assertEquals(0, kernel.page().loadWord(), "a half-written page is never trusted");
-                hv.set(LE_INT, VmClockNotifier.SEQ_COUNT, 4); // it finishes
+                hv.set(LE_INT, VmClockLayout.SEQ_COUNT_OFFSET, 4); // it finishes
                 for (int i = 0; i < 1000 && kernel.page().loadWord() == 0; i++) {
                     Thread.sleep(10);
                 }
@@ -192,15 +219,62 @@ class VmGenerationTest {
         }
     }
 
+    /**
+     * Where the page has vm_generation_counter, a live migration (disruption_marker moves,
+     * the generation does not) is no restore and does not fire.
+     */
     @Test
-    void vmClockWithoutGenerationCounterIsRefused() throws Exception {
+    void withTheGenerationCounterADisruptionMarkerChangeAloneDoesNotFire() throws Exception {
         Path device = dir.resolve("vmclock0");
         try (Arena arena = Arena.ofShared();
              KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
+            MemorySegment hv = hypervisorPage(device, arena, VmClockLayout.FLAG_VM_GEN_COUNTER_PRESENT, 0);
+            List<String> log = new CopyOnWriteArrayList<>();
+            try (VmClockNotifier n = VmClockNotifier.start(device, kernel.notifier("vm-snapshot"), Duration.ofMillis(2),
+                    VmGenerationTest::noReseed, log::add)) {
+                assertEquals(VmClockLayout.RestoreCounter.VM_GENERATION_COUNTER, n.counter());
+                setUnderSeqCount(hv, VmClockLayout.DISRUPTION_MARKER_OFFSET, 4);
+                Thread.sleep(200); // a hundred reads at the 2 ms period
+                assertEquals(0, kernel.page().loadWord(), "a live migration fired the notifier: " + log);
+                restore(hv, 8); // still watching: a restore after it fires
+                for (int i = 0; i < 1000 && kernel.page().loadWord() == 0; i++) {
+                    Thread.sleep(10);
+                }
+            }
+            assertEquals(0x01000001, kernel.page().loadWord(), log.toString());
+        }
+    }
+
+    @Test
+    void theProbeStatusPrintsNamesTheWatchedField() throws Exception {
+        Path acpi = dir.resolve("acpi");
+        Path device = dir.resolve("vmclock0");
+        try (Arena arena = Arena.ofShared()) {
             hypervisorPage(device, arena, 0, 0);
+            VmGenerationSources.Finding qemu = VmGenerationSources.probe(acpi, device, dir.resolve("kmsg")).get(2);
+            assertTrue(qemu.usable(), qemu.toString());
+            assertTrue(qemu.detail().contains(device + ", watching disruption_marker"), qemu.toString());
+            hypervisorPage(device, arena, VmClockLayout.FLAG_VM_GEN_COUNTER_PRESENT, 0);
+            VmGenerationSources.Finding firecracker = VmGenerationSources.probe(acpi, device, dir.resolve("kmsg")).get(2);
+            assertTrue(firecracker.detail().contains(device + ", watching vm_generation_counter"), firecracker.toString());
+        }
+    }
+
+    @Test
+    void aPageThatIsNoVmClockIsRefusedWithItsReason() throws Exception {
+        Path device = dir.resolve("vmclock0");
+        try (Arena arena = Arena.ofShared();
+             KernelPage kernel = KernelPage.initialize(dir.resolve("epoch"))) {
+            MemorySegment hv = hypervisorPage(device, arena, 0, 0);
+            hv.set(LE_SHORT, VmClockLayout.VERSION_OFFSET, (short) 2);
             IOException e = assertThrows(IOException.class, () -> VmClockNotifier.start(device,
                     kernel.notifier("vm-snapshot"), Duration.ofMillis(2), VmGenerationTest::noReseed, line -> { }));
-            assertTrue(e.getMessage().contains("flag bit 8"), e.getMessage());
+            assertTrue(e.getMessage().contains("VMClock version 2"), e.getMessage());
+            hv.set(LE_INT, VmClockLayout.MAGIC_OFFSET, 0);
+            VmGenerationSources.Finding finding = VmGenerationSources.probe(dir.resolve("acpi"), device,
+                    dir.resolve("kmsg")).get(2);
+            assertFalse(finding.usable(), finding.toString());
+            assertTrue(finding.detail().contains("is not a VMClock page"), finding.toString());
         }
     }
 }

@@ -4,8 +4,10 @@ import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.page.PageTrust;
 import dev.reseeddrbg.simkernel.ControlSocket;
+import dev.reseeddrbg.simkernel.DaemonNotify;
 import dev.reseeddrbg.simkernel.KernelLogNotifier;
 import dev.reseeddrbg.simkernel.KernelPage;
+import dev.reseeddrbg.simkernel.KernelReseed;
 import dev.reseeddrbg.simkernel.Notifier;
 import dev.reseeddrbg.simkernel.NotifierThread;
 import dev.reseeddrbg.simkernel.Supervisor;
@@ -124,8 +126,9 @@ public final class SimKernelCommand {
         @Parameters(paramLabel = "NOTIFIER", description = "A registered notifier name, e.g. vm-snapshot, timer, manual.")
         String notifier;
         @Option(names = "--via-daemon", description = "Ask the running 'simkernel run' through its control socket "
-                + "(PATH.sock) instead of writing the page; for processes that may not write the page. The answer "
-                + "counts only from a daemon running as root or as the page's owner.")
+                + "(PATH.sock) instead of writing the page; for processes that may not write the page. Only for a "
+                + "page this process would read (root's or its own, in a directory no one else can write), and the "
+                + "answer counts only from a daemon running as root or as the page's owner whose bump the page shows.")
         boolean viaDaemon;
         @CommandLine.Mixin
         TimeoutOption timeout;
@@ -135,11 +138,9 @@ public final class SimKernelCommand {
         @Override
         public Integer call() throws Exception {
             if (viaDaemon) {
-                String answer = ControlSocket.request(page.path, "notify " + notifier, timeout.timeout);
-                if (!answer.startsWith("ok ")) {
-                    throw new IllegalArgumentException(answer.replaceFirst("^error ", ""));
-                }
-                spec.commandLine().getOut().println(answer.substring(3));
+                // The page is checked with the readers' rules first (DaemonNotify): an answer
+                // about a page no reader trusts is worth nothing.
+                spec.commandLine().getOut().println(DaemonNotify.notify(page.path, notifier, timeout.timeout));
                 return 0;
             }
             // Writing a page whose directory others can write could write whatever they put
@@ -282,7 +283,7 @@ public final class SimKernelCommand {
                  OptionalNotifier _ = !java.nio.file.Files.exists(vmclock) ? OptionalNotifier.off("vmclock",
                          vmclock + " does not exist", log)
                          : OptionalNotifier.start("vmclock", log, () -> VmClockNotifier.start(vmclock, vmSnapshot,
-                                 Duration.ofMillis(10), VmClockNotifier::reseedKernel, log), "watching " + vmclock)) {
+                                 Duration.ofMillis(10), KernelReseed::forceKernelReseed, log), "watching " + vmclock)) {
                 log.accept("control socket " + socket.path());
                 while (!supervisor.awaitStop(PAGE_CHECK_INTERVAL)) {
                     String changed = kernel.changedSinceMapped();
@@ -317,8 +318,8 @@ public final class SimKernelCommand {
                                       String what) {
             try {
                 NotifierThread started = starter.start();
-                String how = started instanceof VmClockNotifier v ? (v.usesPoll() ? " with poll()" : " by polling") : "";
-                log.accept(source + " notifier " + what + how);
+                log.accept(source + " notifier " + (started instanceof VmClockNotifier v ? "on " + v.watching()
+                        + (v.usesPoll() ? "; waiting in poll()" : "; read by polling") : what));
                 return new OptionalNotifier(started);
             } catch (java.io.IOException e) {
                 log.accept(source + " notifier not used: " + e.getMessage());
