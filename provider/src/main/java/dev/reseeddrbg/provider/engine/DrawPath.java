@@ -47,7 +47,8 @@ final class DrawPath {
             Thread.ofPlatform().daemon().name("reseeddrbg-cpu-probe").start(new CpuProbe());
         }
         for (Class<?> c : new Class<?>[] {ReseedEvent.class, KnownAnswerSelfTest.class, OutputBuffer.class,
-                ReseedCause.class, ProviderStats.class, DrbgState.class, StateStripes.class, RestoreHazard.class}) {
+                ReseedCause.class, ProviderStats.class, DrbgState.class, Instantiation.class, StateStripes.class,
+                RestoreHazard.class}) {
             initialise(c);
         }
         ready = true;

@@ -1,30 +1,31 @@
 package dev.reseeddrbg.provider.engine;
 
-import dev.reseeddrbg.provider.drbg.DrbgConfig;
-import dev.reseeddrbg.provider.drbg.Mechanism;
-import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
-import dev.reseeddrbg.provider.entropy.CpuRandom;
-import dev.reseeddrbg.provider.entropy.KernelEntropy;
 import dev.reseeddrbg.page.InvalidPageException;
+import dev.reseeddrbg.provider.drbg.DrbgConfig;
+import dev.reseeddrbg.provider.entropy.CpuRandom;
+import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
+import dev.reseeddrbg.provider.entropy.KernelEntropy;
 import dev.reseeddrbg.provider.epoch.CurrentBinding;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import java.lang.invoke.VarHandle;
 import java.security.ProviderException;
 import java.util.Arrays;
-import org.bouncycastle.crypto.prng.EntropySource;
-import org.bouncycastle.crypto.prng.drbg.SP80090DRBG;
 
 /**
- * One DRBG internal state (SP 800-90A 8.3) and the epoch word it was seeded under: the
- * draw protocol around the page word.
+ * The epoch guard: one DRBG state (SP 800-90A 8.3) and the stamp it was seeded under, and
+ * the draw protocol around the stamp. The stamp is the page word, with the hypervisor's
+ * VMClock restore counter above it where one is watched ({@link EpochBinding#load}); the
+ * SP 800-90A instantiation itself (seeding, schedule, prediction resistance, splitting)
+ * is {@link Instantiation}'s.
  *
- * <p>The rule this class exists for: no byte leaves {@link #nextBytes} unless the page
- * word, read after the byte was produced, still equals the word the state was seeded
- * under. A draw therefore reads the word twice:
+ * <p>The rule this class exists for: no byte leaves {@link #nextBytes} unless the stamp,
+ * read after the byte was produced, still equals the stamp the state was seeded under. A
+ * draw therefore reads it twice:
  * <ol>
- * <li>before producing anything, one acquire load; if the word changed since the last
- *     seed, the state reseeds first (recording the new word before the reseed);</li>
- * <li>after producing, before the caller can see the bytes; if the word changed while
+ * <li>before producing anything, one load; if the stamp changed since the last seed,
+ *     the state is dropped, the new stamp recorded and the state reseeded, in that
+ *     order;</li>
+ * <li>after producing, before the caller can see the bytes; if the stamp changed while
  *     we generated, the output may come from the state that existed before a snapshot,
  *     so it is wiped and the draw goes round once more. Linux's vDSO getrandom checks the
  *     same way and, when the generation keeps moving, falls back to the getrandom syscall;
@@ -35,6 +36,10 @@ import org.bouncycastle.crypto.prng.drbg.SP80090DRBG;
  * <p>Generated-ahead output lives in an {@link OutputBuffer}, which only ever holds output
  * generated under {@link #seededWord}; requests with prediction resistance or additional
  * input never touch it.
+ *
+ * <p>At a VM restore's first instant ({@link RestoreHazard}) a seeding must add the CPU's
+ * random bytes to the kernel's, which may still be the same in every clone; without
+ * them nothing is seeded and the draw is served from the kernel, as NativePRNG's would be.
  *
  * <p>Failure policy: when entropy cannot be had, or any throwable strikes while the engine
  * runs, the state un-instantiates itself and the exception reaches the caller; the next
@@ -51,8 +56,6 @@ final class DrbgState {
     private static final int MAX_PAGE_LOSSES = 3;
     /** The CPU's input to a seeding at a restore: the security strength at its highest, 256 bits. */
     private static final int CPU_INPUT_BYTES = 32;
-    /** {@link #restoreInput}'s answer when a restore hazard is open and the CPU gave nothing. */
-    private static final byte[] NO_INPUT = new byte[0];
 
     private final DrbgConfig config;
     private final int strength;
@@ -66,27 +69,22 @@ final class DrbgState {
     private final HealthTestedEntropy entropy;
     private final ProviderSettings settings;
     private final ProviderStats stats;
-    /** Bouncy Castle's view of our entropy source: security strength bits per call. */
-    private final EntropySource bcEntropy;
+    private final Hooks hooks = new Hooks();
 
-    /** The engine; null before instantiation and after a failure or {@link #uninstantiate}. */
-    private SP80090DRBG drbg;
     /**
-     * The word the engine was last seeded under, zero-extended; its output is valid only
-     * while the page shows this word. Never {@link EpochBinding#LOST}.
+     * The SP 800-90A instantiation; null before the first seeding, after a failure and
+     * after {@link #uninstantiate}. Set only once a seeding has completed, and set to null
+     * by one field store, with no call before it, whenever the state may no longer serve.
+     */
+    private Instantiation current;
+    /**
+     * The stamp the state was last seeded under; its output is valid only while the page
+     * and the VMClock counter show this stamp. Never {@link EpochBinding#LOST}.
      */
     private long seededWord;
+    /** The stamp before {@link #seededWord}, for the next seeding's JFR event. */
+    private long previousWord;
     private final OutputBuffer buffer;
-    /**
-     * The entropy input last handed to the engine. Bouncy Castle copies it into its own
-     * seed material and keeps no reference, so it is zeroed as soon as the instantiate or
-     * reseed call returns, rather than left on the heap (and in a checkpoint image).
-     */
-    private byte[] lastEntropyInput;
-    /** Generate calls since the last (re)seed, against reseeddrbg.reseedInterval. */
-    private long generatesSinceSeed;
-    /** System.nanoTime() of the last (re)seed, against reseeddrbg.reseedAge. */
-    private long seededAtNanos;
 
     DrbgState(DrbgConfig config, int strength, byte[] personalization, CurrentBinding owner,
               HealthTestedEntropy entropy, ProviderSettings settings, ProviderStats stats) {
@@ -100,30 +98,16 @@ final class DrbgState {
         this.settings = settings;
         this.stats = stats;
         this.buffer = new OutputBuffer(settings.bufferSize());
-        this.bcEntropy = new EntropySource() {
-            @Override
-            public boolean isPredictionResistant() {
-                return true; // every call asks the source afresh
-            }
-
-            @Override
-            public byte[] getEntropy() {
-                byte[] input = DrbgState.this.entropy.next(DrbgState.this.strength / 8);
-                lastEntropyInput = input; // zeroed once the engine has used it
-                return input;
-            }
-
-            @Override
-            public int entropySize() {
-                return DrbgState.this.strength;
-            }
-        };
     }
 
     /**
-     * SP 800-90A 9.3.1 Generate, guarded by the page word. Requests with prediction
-     * resistance or additional input go straight to the engine; others are served from
-     * the buffer when they fit in it.
+     * SP 800-90A 9.3.1 Generate, guarded by the stamp. Requests with prediction resistance
+     * or additional input go straight to the engine; others are served from the buffer
+     * when they fit in it.
+     *
+     * <p>Why the loop ends: every {@code continue} follows a page loss or a discard, each
+     * counted and bounded ({@value #MAX_PAGE_LOSSES} losses, then an exception;
+     * {@value #MAX_RETRIES_AFTER_DISCARD} discard, then the kernel serves the request).
      */
     void nextBytes(byte[] out, boolean predictionResistance, byte[] additionalInput) {
         boolean direct = predictionResistance || additionalInput != null || out.length > buffer.capacity();
@@ -133,10 +117,10 @@ final class DrbgState {
             // One read of the binding per round: both loads below then go to the same page,
             // and the JIT tests which binding it is once, not at each load.
             EpochBinding page = binding;
-            // (1) The one acquire load before anything is produced. From here on
-            // seededWord == word: reseedFor records it, and nothing below records another.
+            // (1) The load before anything is produced. From here on seededWord == word:
+            // reseedFor records it, and nothing below records another.
             long word = page.load();
-            if (word != seededWord || drbg == null || reseedEveryDraw) {
+            if (word != seededWord || current == null || reseedEveryDraw) {
                 if (word == EpochBinding.LOST) {
                     followLostPage(page, out, ++pageLosses);
                     continue;
@@ -145,11 +129,11 @@ final class DrbgState {
                 // is the first thing done once the state may no longer serve, and nothing
                 // before it can throw (no call, no allocation), so an Error anywhere later
                 // (a StackOverflowError at reseedFor's entry, an OutOfMemoryError at the
-                // first allocation) leaves no engine to serve under the new word: the
-                // buffer is only read while drbg != null, and the next draw instantiates.
-                SP80090DRBG previousEngine = drbg;
-                drbg = null;
-                if (!reseedFor(word, previousEngine)) {
+                // first allocation) leaves no instantiation to serve under the new stamp:
+                // the buffer is only read while current != null, and the next draw seeds.
+                Instantiation previous = current;
+                current = null;
+                if (!reseedFor(word, previous)) {
                     serveFromKernel(out); // a restore's first instant, and no clone-unique input to seed with
                     return;
                 }
@@ -161,26 +145,32 @@ final class DrbgState {
                 continue;
             }
             try {
-                boolean served = direct ? generateDirect(out, predictionResistance, additionalInput)
-                        : serveFromBuffer(out);
+                Instantiation state = current;
+                boolean served = direct ? state.generate(out, predictionResistance, additionalInput)
+                        : serveFromBuffer(state, out);
                 if (!served) {
                     // A reseed on the way met a restore's first instant without clone-unique
-                    // input, and dropped the state instead (see reseed).
+                    // input, and dropped the engine instead.
+                    current = null;
+                    buffer.wipe();
                     Arrays.fill(out, (byte) 0);
                     serveFromKernel(out);
                     return;
                 }
             } catch (RuntimeException failed) {
-                // Whatever was copied before the failure never passed check (2).
+                // A seeding on the way failed (its engine is zeroed) or the engine did:
+                // the state is dropped, and whatever was copied never passed check (2).
+                current = null;
                 Arrays.fill(out, (byte) 0);
+                buffer.wipe();
                 throw failed;
             } catch (Error failed) {
                 // An Error (a deep caller's StackOverflowError, OutOfMemoryError, an
                 // InternalError from an entropy source) may have struck anywhere in the engine
                 // or the buffer. The state is dropped first, by a field store that needs no
-                // stack, so the next draw instantiates from fresh entropy whatever else
-                // fails here; then the output and buffer are zeroed as far as the stack allows.
-                drbg = null;
+                // stack, so the next draw seeds from fresh entropy whatever else fails here;
+                // then the output and buffer are zeroed as far as the stack allows.
+                current = null;
                 Arrays.fill(out, (byte) 0);
                 buffer.wipe();
                 throw failed;
@@ -188,10 +178,10 @@ final class DrbgState {
             // (2) Read again after generating: a notification that landed meanwhile means
             // these bytes may predate a snapshot. Discard them and go round again, which
             // reseeds at (1). The fence is the vDSO's barrier() at the same place: the
-            // bytes must be read from the state before the word is. An acquire load only
+            // bytes must be read from the state before the stamp is. An acquire load only
             // keeps later accesses after it, so without the fence the JIT could load the
-            // word first and copy afterwards, and a snapshot in between would give every
-            // clone the same bytes with a word that still matches. (On x86 the fence is
+            // stamp first and copy afterwards, and a snapshot in between would give every
+            // clone the same bytes with a stamp that still matches. (On x86 the fence is
             // an instruction-ordering constraint on the JIT only; it emits nothing.)
             VarHandle.acquireFence();
             long after = page.load();
@@ -227,7 +217,7 @@ final class DrbgState {
     }
 
     /**
-     * Leaves {@code lost} for what the instance's owner gives now, and drops the engine so
+     * Leaves {@code lost} for what the instance's owner gives now, and drops the state so
      * that the next round instantiates from fresh entropy: nothing seeded while the old
      * page was watched survives the switch, whatever the new word is.
      */
@@ -249,180 +239,80 @@ final class DrbgState {
     }
 
     /**
-     * Brings the state up to {@code word}. The word is recorded <em>before</em> the
-     * reseed: a notification that lands during the reseed then leaves the page different
-     * from seededWord, and the re-check forces one more reseed. Recording it afterwards
-     * could swallow that notification and keep a pre-snapshot seed.
+     * Brings the dropped state up to {@code word}, from {@code previous} (null: instantiate
+     * afresh); false when nothing may be seeded now (a restore's first instant without the
+     * CPU's input). The stamp is recorded <em>before</em> the reseed: a notification that
+     * lands during the reseed then leaves the page different from seededWord, and the
+     * re-check forces one more reseed. Recording it afterwards could swallow that
+     * notification and keep a pre-snapshot seed.
      */
-    private boolean reseedFor(long word, SP80090DRBG previousEngine) {
-        byte[] cpuInput = restoreInput(word);
-        if (cpuInput == NO_INPUT) {
-            dropEngine(previousEngine);
+    private boolean reseedFor(long word, Instantiation previous) {
+        previousWord = seededWord;
+        seededWord = word;
+        Instantiation next;
+        if (previous == null) {
+            next = Instantiation.instantiate(config, strength, personalization, entropy, settings, hooks);
+        } else {
+            ReseedCause cause = reseedEveryDraw ? ReseedCause.EVERY_DRAW
+                    : (word >>> 32) != (previousWord >>> 32) ? ReseedCause.VM_RESTORE : ReseedCause.EPOCH_CHANGE;
+            next = previous.reseed(cause, null) ? previous : null;
+        }
+        if (next == null) {
+            buffer.wipe();
             return false;
         }
-        long previous = seededWord;
-        seededWord = word;
-        ReseedCause cause = previousEngine == null ? ReseedCause.INSTANTIATE
-                : reseedEveryDraw ? ReseedCause.EVERY_DRAW
-                : (word >>> 32) != (previous >>> 32) ? ReseedCause.VM_RESTORE : ReseedCause.EPOCH_CHANGE;
-        try {
-            seed(cause, cpuInput, previous, previousEngine);
-        } finally {
-            wipe(cpuInput);
-        }
+        current = next;
         return true;
-    }
-
-    /**
-     * What a seeding under {@code stamp} adds to the kernel's entropy: null when no restore
-     * hazard is open (getrandom alone is clone-unique); the CPU's random bytes while one is
-     * (see {@link RestoreHazard}); {@link #NO_INPUT} when one is open and the CPU gave
-     * nothing, in which case nothing may be seeded.
-     */
-    private byte[] restoreInput(long stamp) {
-        if (stamp == EpochBinding.LOST || !RestoreHazard.open(stamp, binding, settings.restoreGrace())) {
-            return null;
-        }
-        byte[] cpu = new byte[CPU_INPUT_BYTES];
-        if (CpuRandom.get().fill(cpu)) {
-            stats.cpuInputMixed();
-            return cpu;
-        }
-        return NO_INPUT;
-    }
-
-    /** Zeroes an engine that was dropped without a reseed, where it allows. */
-    private static void dropEngine(SP80090DRBG engine) {
-        if (engine != null) {
-            Mechanism.uninstantiate(engine);
-        }
-    }
-
-    private static void wipe(byte[] input) {
-        if (input != null) {
-            Arrays.fill(input, (byte) 0);
-        }
     }
 
     /**
      * SP 800-90A 9.2 Reseed, with fresh entropy input and optional additional input;
      * instantiates instead if needed. False when a restore's first instant left no
-     * clone-unique input: the state is then dropped, not seeded, and the caller serves
-     * nothing from it.
+     * clone-unique input: the state is then dropped, not seeded, and the next draw decides
+     * again.
      */
     boolean reseed(ReseedCause cause, byte[] additionalInput) {
-        SP80090DRBG engine = drbg;
-        drbg = null; // as in nextBytes: dropped before anything that can throw
-        byte[] cpuInput = restoreInput(binding.load());
-        if (cpuInput == NO_INPUT) {
+        Instantiation state = current;
+        current = null; // as in nextBytes: dropped before anything that can throw
+        Instantiation next;
+        if (state == null) {
+            next = Instantiation.instantiate(config, strength, personalization, entropy, settings, hooks);
+            if (next != null && additionalInput != null && !next.reseed(cause, additionalInput)) {
+                next = null;
+            }
+        } else {
+            next = state.reseed(cause, additionalInput) ? state : null;
+        }
+        if (next == null) {
             buffer.wipe();
-            dropEngine(engine);
             return false;
         }
-        byte[] input = additionalInput;
-        if (cpuInput != null) {
-            input = additionalInput == null ? cpuInput : concat(additionalInput, cpuInput);
-        }
-        try {
-            seed(engine == null ? ReseedCause.INSTANTIATE : cause, input, seededWord, engine);
-        } finally {
-            wipe(cpuInput);
-            if (input != additionalInput && input != cpuInput) {
-                wipe(input);
-            }
-        }
+        current = next;
         return true;
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] both = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, both, a.length, b.length);
-        return both;
-    }
-
-    /**
-     * The one seeding sequence: SP 800-90A 9.1 Instantiate when {@code engine} is null (nonce
-     * and entropy input both from the configured source), 9.2 Reseed of {@code engine}
-     * otherwise. The caller has set {@link #drbg} to null before calling; it is set to the
-     * seeded engine only once the step has completed.
-     *
-     * <p>The state is un-instantiated until the step has completed (9.2), so that any
-     * throwable from inside it (an entropy failure, or an Error such as a deep caller's
-     * StackOverflowError) leaves no engine behind: the next draw instantiates from fresh
-     * entropy instead of running on the seed from before the word changed. No handler is
-     * needed for that, so it holds even when a handler could not run.
-     */
-    private SP80090DRBG seed(ReseedCause cause, byte[] additionalInput, long previousWord, SP80090DRBG engine) {
-        // The caller has already dropped drbg (null here): nothing between its decision to
-        // reseed and this point could serve from the old engine or buffer.
-        buffer.wipe();
-        if (engine == null) {
-            KnownAnswerSelfTest.runOnce();
-        }
-        ReseedEvent event = new ReseedEvent();
-        event.begin();
-        byte[] nonce = null;
-        try {
-            if (engine == null) {
-                // 9.1 step 6 / 8.6.7: a nonce of at least half the security strength, taken
-                // before the engine asks for its entropy input, so a deterministic source
-                // gives a deterministic instance.
-                nonce = entropy.next(Math.max(16, strength / 16));
-                engine = config.mechanism().instantiate(config.algorithm(), strength, bcEntropy,
-                        personalization == null || personalization.length == 0 ? null : personalization, nonce);
-                if (additionalInput != null) {
-                    // 9.2 right after 9.1: the additional input (a caller's, or the CPU's at a
-                    // restore) reaches the new instantiation beside fresh entropy input.
-                    engine.reseed(additionalInput);
-                }
-            } else {
-                engine.reseed(additionalInput);
-            }
-        } catch (RuntimeException failed) {
-            if (engine != null) {
-                try {
-                    Mechanism.uninstantiate(engine); // the failed reseed's engine is dropped, zeroed where it can be
-                } catch (RuntimeException notZeroed) {
-                    failed.addSuppressed(notZeroed); // the reseed's failure is the one the caller sees
-                }
-            }
-            throw failed;
-        } finally {
-            if (nonce != null) {
-                Arrays.fill(nonce, (byte) 0);
-            }
-            wipeLastEntropyInput();
-        }
-        drbg = engine;
-        generatesSinceSeed = 0;
-        seededAtNanos = System.nanoTime();
-        stats.reseeded(cause);
-        event.commitIfEnabled(cause, (int) previousWord, (int) seededWord, binding, config, this);
-        return engine;
-    }
-
-    /** Whether the engine exists; a state is instantiated lazily, at its first draw. */
+    /** Whether the state is instantiated; it is instantiated lazily, at its first draw. */
     boolean instantiated() {
-        return drbg != null;
+        return current != null;
     }
 
-    /** Drops the engine, zeroing its state where it allows (SP 800-90A 9.4), and zeroes the buffer. */
+    /** Drops the state, zeroing the engine where it allows (SP 800-90A 9.4), and zeroes the buffer. */
     void uninstantiate() {
-        SP80090DRBG engine = drbg;
-        drbg = null;
+        Instantiation state = current;
+        current = null;
         buffer.wipe();
-        if (engine != null) {
-            Mechanism.uninstantiate(engine);
+        if (state != null) {
+            state.uninstantiate();
         }
     }
 
-    /** Serves {@code out} from the buffer, refilling it as needed; false when a refill's reseed dropped the state. */
-    private boolean serveFromBuffer(byte[] out) {
+    /** Serves {@code out} from the buffer, refilling it as needed; false when a refill's reseed dropped the engine. */
+    private boolean serveFromBuffer(Instantiation state, byte[] out) {
         int off = 0;
         while (off < out.length) {
             if (buffer.remaining() == 0) {
                 byte[] target = buffer.refillTarget();
-                if (!generate(target, null)) {
+                if (!state.generateOnce(target, null)) {
                     return false;
                 }
                 buffer.filled(target);
@@ -432,68 +322,48 @@ final class DrbgState {
         return true;
     }
 
-    /** Generates {@code out} straight from the engine; false when a reseed on the way dropped the state. */
-    private boolean generateDirect(byte[] out, boolean predictionResistance, byte[] additionalInput) {
-        if (predictionResistance) {
-            // 9.3.1 step 7.1: with prediction resistance, reseed with the additional input,
-            // then generate without it (7.3).
-            if (!reseed(ReseedCause.PREDICTION_RESISTANCE, additionalInput)) {
-                return false;
-            }
-            additionalInput = null;
-        }
-        if (out.length <= Mechanism.MAX_BYTES_PER_REQUEST) {
-            return generate(out, additionalInput);
-        }
-        // 9.3.1 step 2: a request above max_number_of_bits_per_request is split.
-        byte[] chunk = new byte[Mechanism.MAX_BYTES_PER_REQUEST];
-        for (int off = 0; off < out.length; off += chunk.length) {
-            int n = Math.min(chunk.length, out.length - off);
-            byte[] target = n == chunk.length ? chunk : new byte[n];
-            if (!generate(target, additionalInput)) {
-                return false;
-            }
-            System.arraycopy(target, 0, out, off, n);
-            Arrays.fill(target, (byte) 0);
-        }
-        return true;
-    }
-
-    /**
-     * One engine generate call, reseeding first when the interval or age is reached
-     * (9.3.1 step 7); false, with nothing generated, when that reseed dropped the state.
-     */
-    private boolean generate(byte[] target, byte[] additionalInput) {
-        if (generatesSinceSeed >= settings.reseedInterval()) {
-            if (!reseed(ReseedCause.INTERVAL, null)) {
-                return false;
-            }
-        } else if (System.nanoTime() - seededAtNanos >= settings.reseedAge().toNanos()) {
-            if (!reseed(ReseedCause.AGE, null)) {
-                return false;
-            }
-        }
-        if (drbg.generate(target, additionalInput, false) < 0) {
-            // The engine's own reseed counter ran out (2^47 calls): 9.3.1 step 6.
-            if (!reseed(ReseedCause.INTERVAL, null)) {
-                return false;
-            }
-            drbg.generate(target, additionalInput, false);
-        }
-        generatesSinceSeed++;
-        return true;
-    }
-
-    private void wipeLastEntropyInput() {
-        byte[] input = lastEntropyInput;
-        lastEntropyInput = null;
-        if (input != null) {
-            Arrays.fill(input, (byte) 0);
-        }
-    }
-
     /** Test seam: the generated-ahead output (what a stale draw would get). */
     OutputBuffer bufferForTest() {
         return buffer;
+    }
+
+    /**
+     * What the instantiation asks of this state and tells it. A named class rather than
+     * lambdas: nothing on the draw path links a call site lazily (see {@link DrawPath}).
+     */
+    private final class Hooks implements Instantiation.Holder {
+        /**
+         * Null while no restore hazard is open (getrandom alone is clone-unique); the CPU's
+         * random bytes while one is; {@link Instantiation#NO_INPUT} when one is open and
+         * the CPU gave nothing, in which case nothing may be seeded.
+         */
+        @Override
+        public byte[] restoreInput() {
+            long stamp = binding.load();
+            if (stamp == EpochBinding.LOST || !RestoreHazard.open(stamp, binding, settings.restoreGrace())) {
+                return null;
+            }
+            byte[] cpu = new byte[CPU_INPUT_BYTES];
+            if (CpuRandom.get().fill(cpu)) {
+                stats.cpuInputMixed();
+                return cpu;
+            }
+            return Instantiation.NO_INPUT;
+        }
+
+        @Override
+        public ReseedEvent seedingStarts() {
+            buffer.wipe();
+            ReseedEvent event = new ReseedEvent();
+            event.begin();
+            return event;
+        }
+
+        @Override
+        public void seeded(ReseedCause cause, ReseedEvent event) {
+            stats.reseeded(cause);
+            event.commitIfEnabled(cause, (int) previousWord, (int) seededWord, binding, config, DrbgState.this);
+            previousWord = seededWord;
+        }
     }
 }
