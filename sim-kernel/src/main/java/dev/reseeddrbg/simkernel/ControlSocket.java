@@ -307,7 +307,7 @@ public final class ControlSocket implements AutoCloseable {
                 } catch (IOException e) {
                     if (limit.expired()) {
                         throw new IOException("the sim-kernel daemon on " + path + " accepted the connection but did "
-                                + "not answer within " + seconds(timeout) + " (stopped, e.g. by SIGSTOP, or hung): '"
+                                + "not answer within " + Durations.format(timeout) + " (stopped, e.g. by SIGSTOP, or hung): '"
                                 + request + "' may or may not have been done; check 'systemctl status reseeddrbg'", e);
                     }
                     if (e instanceof LineTooLong) {
@@ -330,7 +330,7 @@ public final class ControlSocket implements AutoCloseable {
             channel.close();
             if (e instanceof AsynchronousCloseException) {
                 throw new TimedOut("the sim-kernel daemon's control socket " + path + " did not accept the connection "
-                        + "within " + seconds(timeout) + " (its backlog is full: the daemon is stopped or overloaded, "
+                        + "within " + Durations.format(timeout) + " (its backlog is full: the daemon is stopped or overloaded, "
                         + "or something else holds the socket); nothing was sent", e);
             }
             throw new NoDaemon("no sim-kernel daemon answers on " + path + " (" + reason(e) + "; start one with "
@@ -364,10 +364,6 @@ public final class ControlSocket implements AutoCloseable {
 
     private static String describe(UnixDomainPrincipal peer) {
         return "user " + peer.user().getName() + " (group " + peer.group().getName() + ")";
-    }
-
-    private static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     private static String reason(Throwable e) {

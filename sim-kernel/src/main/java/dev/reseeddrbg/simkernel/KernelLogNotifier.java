@@ -359,6 +359,11 @@ public final class KernelLogNotifier implements NotifierThread {
     }
 
     @Override
+    public String describe() {
+        return "watching " + device;
+    }
+
+    @Override
     public void close() {
         closed = true;
         NotifierThread.stop(thread);

@@ -10,6 +10,9 @@ public interface NotifierThread extends AutoCloseable {
     @Override
     void close();
 
+    /** What it watches and how, for the daemon's start line (after "NAME notifier "). */
+    String describe();
+
     /** Interrupts {@code thread} and waits for it to end, keeping the caller's interrupt for afterwards. */
     static void stop(Thread thread) {
         thread.interrupt();

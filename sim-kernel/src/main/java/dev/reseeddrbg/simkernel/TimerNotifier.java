@@ -10,9 +10,11 @@ import java.util.function.IntConsumer;
  */
 public final class TimerNotifier implements NotifierThread {
     private final Thread thread;
+    private final Duration period;
 
-    private TimerNotifier(Thread thread) {
+    private TimerNotifier(Thread thread, Duration period) {
         this.thread = thread;
+        this.period = period;
     }
 
     /** Starts firing {@code notifier} every {@code period}; {@code onFire} sees each word written. */
@@ -36,7 +38,12 @@ public final class TimerNotifier implements NotifierThread {
                 next += period.toNanos();
             }
         });
-        return new TimerNotifier(thread);
+        return new TimerNotifier(thread, period);
+    }
+
+    @Override
+    public String describe() {
+        return "firing every " + Durations.format(period);
     }
 
     @Override

@@ -259,6 +259,11 @@ public final class VmClockNotifier implements NotifierThread {
     }
 
     @Override
+    public String describe() {
+        return "on " + watching() + (notifications ? "; waiting in poll()" : "; read by polling");
+    }
+
+    @Override
     public void close() {
         closed = true;
         NotifierThread.stop(thread);

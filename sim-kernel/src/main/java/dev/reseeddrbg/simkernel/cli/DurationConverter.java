@@ -37,8 +37,4 @@ final class DurationConverter {
         }
         return d;
     }
-
-    static String format(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
-    }
 }

@@ -5,24 +5,16 @@ import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.page.PageTrust;
 import dev.reseeddrbg.simkernel.ControlSocket;
 import dev.reseeddrbg.simkernel.DaemonNotify;
-import dev.reseeddrbg.simkernel.KernelLogNotifier;
 import dev.reseeddrbg.simkernel.KernelPage;
-import dev.reseeddrbg.simkernel.KernelReseed;
 import dev.reseeddrbg.simkernel.Notifier;
-import dev.reseeddrbg.simkernel.NotifierThread;
-import dev.reseeddrbg.simkernel.Supervisor;
-import dev.reseeddrbg.simkernel.TimerNotifier;
-import dev.reseeddrbg.simkernel.VmClockNotifier;
+import dev.reseeddrbg.simkernel.SimKernelDaemon;
 import dev.reseeddrbg.simkernel.VmGenerationSources;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,7 +35,7 @@ import picocli.CommandLine.Parameters;
 public final class SimKernelCommand {
 
     /** Exit code for a page, file or notifier problem. */
-    static final int EXIT_FAILURE = 1;
+    static final int EXIT_FAILURE = SimKernelDaemon.EXIT_FAILURE;
 
     public static void main(String[] args) {
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -215,128 +207,14 @@ public final class SimKernelCommand {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        /** How often the daemon checks that the file at the page's path is still the page it notifies. */
-        static final Duration PAGE_CHECK_INTERVAL = Duration.ofSeconds(1);
-        /** How long a failing daemon gives its notifiers to stop before it halts. */
-        static final Duration FAILURE_HALT_AFTER = Duration.ofSeconds(10);
-
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            java.util.function.Consumer<String> log = line -> {
+            return SimKernelDaemon.run(new SimKernelDaemon.Options(page.path, timer, vmclock, kmsg, noKmsg), line -> {
                 synchronized (out) {
                     out.println(Instant.now() + " " + line);
                 }
-            };
-            Supervisor supervisor = new Supervisor(log);
-            supervisor.watchAllThreads();
-            AtomicReference<ControlSocket> published = new AtomicReference<>();
-            CountDownLatch finished = new CountDownLatch(1);
-            // SIGTERM and Ctrl-C run shutdown hooks. This one removes the socket before
-            // anything else, so that no notifier that fails to stop can keep it, then lets
-            // the main thread stop the notifiers and waits for it, at most 5 s.
-            Thread hook = new Thread(() -> {
-                supervisor.stop();
-                ControlSocket socket = published.get();
-                if (socket != null) {
-                    socket.unpublish();
-                }
-                try {
-                    finished.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "simkernel-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try (KernelPage kernel = KernelPage.own(page.path)) {
-                EpochPage p = kernel.page();
-                try (ControlSocket socket = ControlSocket.start(kernel, log)) {
-                    published.set(socket);
-                    if (supervisor.stopping()) {
-                        socket.unpublish(); // the hook ran before the socket was there to remove
-                    }
-                    log.accept("running on " + page.path + " (" + (kernel.created() ? "created" : "existing page kept")
-                            + "), word " + p.describe(p.loadWord()) + ", timer every " + DurationConverter.format(timer));
-                    VmGenerationSources.probe().forEach(f -> log.accept("vm-gen " + f));
-                    runNotifiers(kernel, p, log, socket, supervisor);
-                }
-                if (supervisor.failure().isPresent()) {
-                    log.accept("stopped after a failure; the page is left in place");
-                    return EXIT_FAILURE;
-                }
-                log.accept("stopped; page left in place with word " + p.describe(p.loadWord()));
-            } finally {
-                finished.countDown();
-            }
-            return 0;
-        }
-
-        private void runNotifiers(KernelPage kernel, EpochPage p, java.util.function.Consumer<String> log,
-                                  ControlSocket socket, Supervisor supervisor) throws Exception {
-            Notifier vmSnapshot = kernel.notifier("vm-snapshot");
-            try (TimerNotifier _ = TimerNotifier.start(kernel.notifier("timer"), timer,
-                    word -> log.accept("notify " + p.describe(word) + " (timer)"));
-                 OptionalNotifier _ = noKmsg ? OptionalNotifier.off("kernel-log", "--no-kmsg", log)
-                         : OptionalNotifier.start("kernel-log", log,
-                                 () -> KernelLogNotifier.start(kmsg, vmSnapshot, log,
-                                         KernelLogNotifier.cursorFor(page.path)), "watching " + kmsg);
-                 OptionalNotifier _ = !java.nio.file.Files.exists(vmclock) ? OptionalNotifier.off("vmclock",
-                         vmclock + " does not exist", log)
-                         : OptionalNotifier.start("vmclock", log, () -> VmClockNotifier.start(vmclock, vmSnapshot,
-                                 Duration.ofMillis(10), KernelReseed::forceKernelReseed, log), "watching " + vmclock)) {
-                log.accept("control socket " + socket.path());
-                while (!supervisor.awaitStop(PAGE_CHECK_INTERVAL)) {
-                    String changed = kernel.changedSinceMapped();
-                    if (changed != null) {
-                        supervisor.fail("epoch page " + page.path + " " + changed + ": readers follow the path, so "
-                                + "this daemon would notify a page no new reader maps");
-                    }
-                }
-                if (supervisor.failure().isPresent()) {
-                    socket.unpublish(); // clients must not take a failed daemon for a running one
-                    Thread.ofPlatform().daemon().name("simkernel-halt").start(() -> {
-                        try {
-                            Thread.sleep(FAILURE_HALT_AFTER);
-                            log.accept("notifiers did not stop within " + FAILURE_HALT_AFTER.toSeconds() + " s; halting");
-                            Runtime.getRuntime().halt(EXIT_FAILURE);
-                        } catch (InterruptedException e) {
-                            // not reached: nothing interrupts this thread
-                        }
-                    });
-                }
-            }
-        }
-    }
-
-    /** A notifier that runs where its source works; where not, the reason is logged once and the daemon goes on. */
-    private record OptionalNotifier(NotifierThread notifier) implements NotifierThread {
-        interface Starter {
-            NotifierThread start() throws java.io.IOException;
-        }
-
-        static OptionalNotifier start(String source, java.util.function.Consumer<String> log, Starter starter,
-                                      String what) {
-            try {
-                NotifierThread started = starter.start();
-                log.accept(source + " notifier " + (started instanceof VmClockNotifier v ? "on " + v.watching()
-                        + (v.usesPoll() ? "; waiting in poll()" : "; read by polling") : what));
-                return new OptionalNotifier(started);
-            } catch (java.io.IOException e) {
-                log.accept(source + " notifier not used: " + e.getMessage());
-                return new OptionalNotifier(null);
-            }
-        }
-
-        static OptionalNotifier off(String source, String why, java.util.function.Consumer<String> log) {
-            log.accept(source + " notifier off (" + why + ")");
-            return new OptionalNotifier(null);
-        }
-
-        @Override
-        public void close() {
-            if (notifier != null) {
-                notifier.close();
-            }
+            });
         }
     }
 
