@@ -2,7 +2,6 @@ package dev.reseeddrbg.benchmarks;
 
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import dev.reseeddrbg.provider.ReseedProvider;
-import dev.reseeddrbg.provider.spi.EntropySource;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.Security;
@@ -47,7 +46,7 @@ final class Generators {
             case "BC-HMAC" -> bc().buildHMAC(new HMac(new SHA256Digest()), nonce(), false)::nextBytes;
             case "BC-CTR" -> bc().buildCTR(AESEngine.newInstance(), 256, nonce(), false)::nextBytes;
             case ACCP -> accp()::nextBytes;
-            case "getrandom" -> EntropySource.kernel()::fill;
+            case "getrandom" -> ReseedProvider.kernelEntropySource()::fill;
             default -> throw new IllegalArgumentException("unknown generator " + name);
         };
     }

@@ -1,5 +1,6 @@
 package dev.reseeddrbg.demo;
 
+import dev.reseeddrbg.provider.ReseedProvider;
 import dev.reseeddrbg.provider.spi.EntropySource;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -35,7 +36,7 @@ public final class SnapshotEntropySource implements EntropySource {
     public void fill(byte[] out) {
         int call = calls.getAndIncrement();
         if (call >= REPLAYED_CALLS) {
-            EntropySource.kernel().fill(out);
+            ReseedProvider.kernelEntropySource().fill(out);
             return;
         }
         expand(seed, call, out);

@@ -96,4 +96,13 @@ public final class ReseedProvider extends Provider {
             }
         }
     }
+
+    /**
+     * The kernel's entropy source ({@code getrandom(2)}, or /dev/urandom without native
+     * access), the default {@code reseeddrbg.entropySource}: for custom sources that add
+     * to the kernel rather than replace it.
+     */
+    public static dev.reseeddrbg.provider.spi.EntropySource kernelEntropySource() {
+        return dev.reseeddrbg.provider.entropy.KernelEntropy.instance();
+    }
 }

@@ -276,10 +276,14 @@ class JcaSurfaceTest {
     void manyVirtualThreadsShareAFewStates() throws Exception {
         SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
         long before = ProviderCounters.reseeds("instantiate");
+        java.util.List<java.util.concurrent.Future<?>> draws = new java.util.ArrayList<>(100_000);
         try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 100_000; i++) {
-                executor.submit(() -> random.nextBytes(new byte[16]));
+                draws.add(executor.submit(() -> random.nextBytes(new byte[16])));
             }
+        }
+        for (java.util.concurrent.Future<?> draw : draws) {
+            draw.get(); // a draw that threw fails the test
         }
         long states = ProviderCounters.reseeds("instantiate") - before;
         int maxStates = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors() * 2 - 1)) << 1;

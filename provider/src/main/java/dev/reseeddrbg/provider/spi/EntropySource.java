@@ -10,7 +10,9 @@ package dev.reseeddrbg.provider.spi;
  * <p>Contract: {@link #fill} returns only fresh, full-entropy bytes, never bytes it
  * returned before and never bytes buffered from before a VM snapshot (a source that
  * buffers is exactly what this provider exists to avoid). On any failure it throws; the
- * provider then refuses to produce output. Implementations must be thread-safe.
+ * provider then refuses to produce output. Implementations must be thread-safe. The
+ * default source, for sources that add to the kernel rather than replace it, is
+ * {@code ReseedProvider.kernelEntropySource()}.
  */
 public interface EntropySource {
 
@@ -19,12 +21,4 @@ public interface EntropySource {
 
     /** Fills {@code out} completely with fresh entropy, or throws. */
     void fill(byte[] out);
-
-    /**
-     * The default source, the kernel's {@code getrandom(2)} (or /dev/urandom without
-     * native access): for sources that add to the kernel rather than replace it.
-     */
-    static EntropySource kernel() {
-        return dev.reseeddrbg.provider.entropy.KernelEntropy.instance();
-    }
 }
