@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,18 @@ final class Qemu implements AutoCloseable {
 
     static final List<String> PORTS = List.of("console", "app", "daemon");
 
+    /**
+     * What a QEMU process runs: its binary and environment, then the accelerator, machine,
+     * firmware and device arguments, the guest's kernel and initramfs included. The host
+     * side adds the serial ports, QMP and the snapshot to restore.
+     */
+    record Machine(String binary, Map<String, String> env, List<String> args) {
+        Machine {
+            env = Map.copyOf(env);
+            args = List.copyOf(args);
+        }
+    }
+
     private final String name;
     private final Process process;
     private final List<Line> lines = new CopyOnWriteArrayList<>();
@@ -62,18 +75,17 @@ final class Qemu implements AutoCloseable {
     /**
      * Starts QEMU and connects to its QMP socket and serial ports.
      *
-     * @param machine the accelerator and machine arguments ({@code -accel tcg -cpu max ...})
+     * @param machine the binary, its environment and the machine's arguments
+     * @param append the kernel command line
      * @param incoming a snapshot file to restore (paused), or null to boot
      */
-    static Qemu start(String name, Path dir, List<String> machine, Path kernel, Path initrd, String append,
-                      Path incoming) throws IOException, InterruptedException {
+    static Qemu start(String name, Path dir, Machine machine, String append, Path incoming)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        List<String> command = new ArrayList<>(List.of("qemu-system-x86_64", "-name", name, "-nodefaults",
+        List<String> command = new ArrayList<>(List.of(machine.binary(), "-name", name, "-nodefaults",
                 "-display", "none", "-no-user-config"));
-        command.addAll(machine);
-        command.addAll(List.of("-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", append,
-                "-device", "vmgenid,guid=auto",
-                "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=on"));
+        command.addAll(machine.args());
+        command.addAll(List.of("-append", append, "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=on"));
         for (String port : PORTS) {
             command.addAll(List.of("-chardev", "socket,id=" + port + ",path=" + dir.resolve(port + ".sock")
                     + ",server=on,wait=on", "-serial", "chardev:" + port));
@@ -85,9 +97,11 @@ final class Qemu implements AutoCloseable {
             Files.deleteIfExists(dir.resolve(s));
         }
         Path log = dir.resolve("qemu.log");
-        Files.writeString(log, String.join(" ", command) + "\n");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Files.writeString(log, machine.env() + " " + String.join(" ", command) + "\n");
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(machine.env());
+        Process p = pb.start();
         Qemu q = new Qemu(name, p, log);
         try {
             q.connect(dir);
