@@ -1,4 +1,4 @@
-package dev.reseeddrbg.demo.realvm;
+package dev.reseeddrbg.systemtest.realvm;
 
 import dev.reseeddrbg.page.VmClockLayout;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.reseeddrbg.demo.realvm;
+package dev.reseeddrbg.systemtest.realvm;
 
 import java.util.ArrayList;
 import java.util.List;

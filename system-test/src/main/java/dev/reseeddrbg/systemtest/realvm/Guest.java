@@ -1,4 +1,4 @@
-package dev.reseeddrbg.demo.realvm;
+package dev.reseeddrbg.systemtest.realvm;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
