@@ -41,7 +41,7 @@ record Guest(String name, String qemu, List<String> firmware, Path moduleDir, Pa
     }
 
     /** The QEMU command for this guest on {@code accel} (accelerator, machine, CPU, memory) with {@code devices}. */
-    Qemu.Machine machine(List<String> accel, List<String> devices) {
+    QemuMachine machine(List<String> accel, List<String> devices) {
         List<String> args = new ArrayList<>(accel);
         for (String dir : firmware) {
             args.addAll(List.of("-L", dir));
@@ -50,7 +50,7 @@ record Guest(String name, String qemu, List<String> firmware, Path moduleDir, Pa
             args.addAll(List.of("-device", device));
         }
         args.addAll(List.of("-kernel", kernel.toString(), "-initrd", initrd.toString()));
-        return new Qemu.Machine(qemu, moduleDir == null ? Map.of() : Map.of("QEMU_MODULE_DIR", moduleDir.toString()),
+        return new QemuMachine(qemu, moduleDir == null ? Map.of() : Map.of("QEMU_MODULE_DIR", moduleDir.toString()),
                 args);
     }
 

@@ -14,8 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -42,21 +41,9 @@ final class Qemu implements AutoCloseable {
 
     static final List<String> PORTS = List.of("console", "app", "daemon");
 
-    /**
-     * What a QEMU process runs: its binary and environment, then the accelerator, machine,
-     * firmware and device arguments, the guest's kernel and initramfs included. The host
-     * side adds the serial ports, QMP and the snapshot to restore.
-     */
-    record Machine(String binary, Map<String, String> env, List<String> args) {
-        Machine {
-            env = Map.copyOf(env);
-            args = List.copyOf(args);
-        }
-    }
-
     private final String name;
     private final Process process;
-    private final List<Line> lines = new CopyOnWriteArrayList<>();
+    private final ArrivedLines lines = new ArrivedLines();
     private final List<Thread> readers = new ArrayList<>();
     private final LinkedBlockingQueue<String> qmpReplies = new LinkedBlockingQueue<>();
     private final Path log;
@@ -79,20 +66,10 @@ final class Qemu implements AutoCloseable {
      * @param append the kernel command line
      * @param incoming a snapshot file to restore (paused), or null to boot
      */
-    static Qemu start(String name, Path dir, Machine machine, String append, Path incoming)
+    static Qemu start(String name, Path dir, QemuMachine machine, String append, Path incoming)
             throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        List<String> command = new ArrayList<>(List.of(machine.binary(), "-name", name, "-nodefaults",
-                "-display", "none", "-no-user-config"));
-        command.addAll(machine.args());
-        command.addAll(List.of("-append", append, "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=on"));
-        for (String port : PORTS) {
-            command.addAll(List.of("-chardev", "socket,id=" + port + ",path=" + dir.resolve(port + ".sock")
-                    + ",server=on,wait=on", "-serial", "chardev:" + port));
-        }
-        if (incoming != null) {
-            command.addAll(List.of("-S", "-incoming", "exec:cat " + incoming));
-        }
+        List<String> command = machine.command(name, dir, append, incoming);
         for (String s : List.of("qmp.sock", "console.sock", "app.sock", "daemon.sock")) {
             Files.deleteIfExists(dir.resolve(s));
         }
@@ -124,7 +101,7 @@ final class Qemu implements AutoCloseable {
             BufferedReader in = reader(ch);
             for (String l; (l = in.readLine()) != null; ) {
                 if (l.contains("\"event\"")) {
-                    lines.add(new Line(System.nanoTime(), "qmp", l));
+                    lines.add("qmp", l);
                 } else {
                     qmpReplies.add(l);
                 }
@@ -134,7 +111,7 @@ final class Qemu implements AutoCloseable {
             reader(port, () -> {
                 BufferedReader in = reader(connectWhenListening(dir.resolve(port + ".sock")));
                 for (String l; (l = in.readLine()) != null; ) {
-                    lines.add(new Line(System.nanoTime(), port, l.replace("\r", "")));
+                    lines.add(port, l.replace("\r", ""));
                 }
             });
         }
@@ -227,10 +204,9 @@ final class Qemu implements AutoCloseable {
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            for (Line l : lines) {
-                if (l.port().equals(port) && test.test(l.text())) {
-                    return l;
-                }
+            Optional<Line> found = lines.first(port, test);
+            if (found.isPresent()) {
+                return found.get();
             }
             if (!process.isAlive()) {
                 throw new IOException(name + ": QEMU exited before " + what + "; " + tail());
@@ -244,22 +220,16 @@ final class Qemu implements AutoCloseable {
 
     /** The last lines of every port, for an error message. */
     String tail() {
-        StringBuilder b = new StringBuilder("last lines:");
-        for (String port : List.of("console", "daemon", "app")) {
-            List<Line> of = lines.stream().filter(l -> l.port().equals(port)).toList();
-            of.subList(Math.max(0, of.size() - 8), of.size())
-                    .forEach(l -> b.append("\n  ").append(name).append(' ').append(port).append("| ").append(l.text()));
-        }
-        return b.toString();
+        return lines.tail(name);
     }
 
     /** Records a host event among the VM's lines, for the log written at close. */
     void mark(String text) {
-        lines.add(new Line(System.nanoTime(), "host", text));
+        lines.add("host", text);
     }
 
     List<Line> lines() {
-        return List.copyOf(lines);
+        return lines.all();
     }
 
     String name() {
@@ -303,10 +273,6 @@ final class Qemu implements AutoCloseable {
             }
         }
         // Every line, with its arrival in ms since QEMU was started, beside QEMU's own log.
-        StringBuilder all = new StringBuilder();
-        for (Line l : lines) {
-            all.append(String.format("%9.3f %-7s| %s%n", (l.nanos() - startedNanos) / 1e6, l.port(), l.text()));
-        }
-        Files.writeString(log.resolveSibling("lines.log"), all);
+        lines.write(log.resolveSibling("lines.log"), startedNanos);
     }
 }

@@ -165,7 +165,7 @@ public final class RealVmClones {
     private CloneCase.Result runCase(CloneCase c, Guest guest) throws IOException, InterruptedException {
         System.out.println("real-vm-clones: [" + c.id() + "] booting the source VM");
         String append = "console=ttyS0 loglevel=6 panic=-1 reseeddrbg.daemon=" + c.daemon().flag;
-        Qemu.Machine machine = guest.machine(accel, c.devices());
+        QemuMachine machine = guest.machine(accel, c.devices());
         Path dir = work.resolve("cases").resolve(c.id());
         Path snapshot = dir.resolve("snapshot");
         long lastSourceRound;
