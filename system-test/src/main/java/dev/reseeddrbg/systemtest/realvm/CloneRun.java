@@ -1,4 +1,4 @@
-package dev.reseeddrbg.demo.realvm;
+package dev.reseeddrbg.systemtest.realvm;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * What two clones restored from one snapshot drew, paired round by round, and the times
@@ -20,8 +21,12 @@ final class CloneRun {
     /** The record the vmgenid driver's reseed prints (drivers/char/random.c, add_vmfork_randomness). */
     static final String FORK_RECORD = "random: crng reseeded due to virtual machine fork";
 
-    /** One round of one clone: when its line arrived (host clock), the page word, each generator's draw. */
-    record Round(long nanos, int word, Map<String, String> draws) {
+    /**
+     * One round of one clone: when its line arrived (host clock), the epoch page's word and
+     * the VMClock restore counter as the probe printed them (hex, or {@link CloneProbe#NONE}),
+     * and each generator's draw.
+     */
+    record Round(long nanos, String word, String vmclock, Map<String, String> draws) {
     }
 
     /** One clone: its lines and the host time it was resumed. */
@@ -32,11 +37,11 @@ final class CloneRun {
                 if (l.port().equals("app") && l.text().startsWith("draw ")) {
                     String[] f = l.text().split(" ");
                     Map<String, String> draws = new LinkedHashMap<>();
-                    for (int i = 3; i < f.length; i++) {
+                    for (int i = 4; i < f.length; i++) {
                         int eq = f[i].indexOf('=');
                         draws.put(f[i].substring(0, eq), f[i].substring(eq + 1));
                     }
-                    rounds.put(Long.parseLong(f[1]), new Round(l.nanos(), Integer.parseUnsignedInt(f[2], 16), draws));
+                    rounds.put(Long.parseLong(f[1]), new Round(l.nanos(), f[2], f[3], draws));
                 }
             }
             return rounds;
@@ -58,15 +63,18 @@ final class CloneRun {
     final Clone a;
     final Clone b;
     final long lastSourceRound;
-    final int snapshotWord;
+    /** The last source round's page word and VMClock counter: what both clones start from. */
+    final String snapshotWord;
+    final String snapshotVmClock;
     private final TreeMap<Long, Round> roundsA;
     private final TreeMap<Long, Round> roundsB;
 
-    CloneRun(Clone a, Clone b, long lastSourceRound, int snapshotWord) {
+    CloneRun(Clone a, Clone b, long lastSourceRound, String snapshotWord, String snapshotVmClock) {
         this.a = a;
         this.b = b;
         this.lastSourceRound = lastSourceRound;
         this.snapshotWord = snapshotWord;
+        this.snapshotVmClock = snapshotVmClock;
         this.roundsA = a.rounds();
         this.roundsB = b.rounds();
     }
@@ -98,7 +106,7 @@ final class CloneRun {
                 if (first.isPresent()) {
                     identicalAfter++;
                 }
-                if (x.word() != snapshotWord && y.word() != snapshotWord) {
+                if (!x.word().equals(snapshotWord) && !y.word().equals(snapshotWord)) {
                     identicalBumped++;
                 }
             } else if (first.isEmpty()) {
@@ -110,8 +118,17 @@ final class CloneRun {
 
     /** Milliseconds from the resume to the first round whose page word differs from the snapshot's. */
     OptionalLong millisToWordChange(Clone c) {
+        return millisToFirst(c, r -> !r.word().equals(snapshotWord));
+    }
+
+    /** Milliseconds from the resume to the first round whose VMClock counter differs from the snapshot's. */
+    OptionalLong millisToVmClockChange(Clone c) {
+        return millisToFirst(c, r -> !r.vmclock().equals(snapshotVmClock));
+    }
+
+    private OptionalLong millisToFirst(Clone c, Predicate<Round> test) {
         TreeMap<Long, Round> rounds = c == a ? roundsA : roundsB;
-        return rounds.tailMap(lastSourceRound, false).values().stream().filter(r -> r.word() != snapshotWord)
+        return rounds.tailMap(lastSourceRound, false).values().stream().filter(test)
                 .mapToLong(r -> (r.nanos() - c.resumedNanos()) / 1_000_000).findFirst();
     }
 

@@ -1,8 +1,9 @@
-package dev.reseeddrbg.demo.realvm;
+package dev.reseeddrbg.systemtest.realvm;
 
 import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.PageFile;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -23,22 +24,30 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Output, one line each (parsed by {@link CloneRun}):
  * <pre>
- * probe default=ReseedDRBG/ReseedDRBG page=/run/reseeddrbg/epoch
- * draw ROUND WORD ReseedDRBG=HEX DRBG=HEX NativePRNG=HEX SHA1PRNG=HEX
+ * probe default=ReseedDRBG/ReseedDRBG page=/run/reseeddrbg/epoch vmclock=/dev/vmclock0
+ * draw ROUND WORD VMCLOCK ReseedDRBG=HEX DRBG=HEX NativePRNG=HEX SHA1PRNG=HEX
  * </pre>
- * where WORD is the page's word, read through the page ABI after the round's draws.
+ * where WORD is the epoch page's word and VMCLOCK the VMClock page's restore counter, both
+ * read after the round's draws, each {@code none} when that page does not exist (a guest
+ * with no page owner, a hypervisor with no VMClock device). The VMClock counter is what
+ * the hypervisor changed at the restore, so it tells the host which rounds a clone drew
+ * after its restore was visible to it.
  */
 public final class CloneProbe {
     /** The round period; the test's resolution for "time to the first differing draw". */
     static final long TICK_MILLIS = 50;
     /** Bytes per draw: enough that two independent draws never agree by chance. */
     static final int DRAW_BYTES = 16;
+    /** What a page that does not exist reads as. */
+    static final String NONE = "none";
 
     private CloneProbe() {
     }
 
+    /** Arguments: {@code [EPOCH_PAGE [VMCLOCK_DEVICE]]}. */
     public static void main(String[] args) throws Exception {
         Path pagePath = Path.of(args.length > 0 ? args[0] : "/run/reseeddrbg/epoch");
+        Path vmclockPath = Path.of(args.length > 1 ? args[1] : "/dev/vmclock0");
         Map<String, SecureRandom> generators = new LinkedHashMap<>();
         SecureRandom platformDefault = new SecureRandom();
         generators.put("ReseedDRBG", platformDefault);
@@ -47,19 +56,23 @@ public final class CloneProbe {
         generators.put("SHA1PRNG", SecureRandom.getInstance("SHA1PRNG", "SUN"));
         HexFormat hex = HexFormat.of();
         byte[] draw = new byte[DRAW_BYTES];
-        try (Arena arena = Arena.ofConfined()) {
-            EpochPage page = PageFile.mapReadOnly(pagePath, arena);
+        try (Arena arena = Arena.ofConfined();
+             VmClockReader vmclock = Files.exists(vmclockPath) ? VmClockReader.open(vmclockPath) : null) {
+            EpochPage page = Files.exists(pagePath) ? PageFile.mapReadOnly(pagePath, arena) : null;
             System.out.println("probe default=" + platformDefault.getAlgorithm() + "/"
-                    + platformDefault.getProvider().getName() + " page=" + pagePath);
+                    + platformDefault.getProvider().getName() + " page=" + (page == null ? NONE : pagePath)
+                    + " vmclock=" + (vmclock == null ? NONE : vmclockPath + "(" + vmclock.counter().field() + ")"));
             long next = System.nanoTime();
             for (long round = 0; ; round++) {
-                StringBuilder line = new StringBuilder(200).append("draw ").append(round);
+                StringBuilder line = new StringBuilder(220).append("draw ").append(round);
                 StringBuilder draws = new StringBuilder(180);
                 for (Map.Entry<String, SecureRandom> g : generators.entrySet()) {
                     g.getValue().nextBytes(draw);
                     draws.append(' ').append(g.getKey()).append('=').append(hex.formatHex(draw));
                 }
-                line.append(' ').append(String.format("%08x", page.loadWord())).append(draws);
+                line.append(' ').append(page == null ? NONE : String.format("%08x", page.loadWord()))
+                        .append(' ').append(vmclock == null ? NONE : Long.toHexString(vmclock.read()))
+                        .append(draws);
                 System.out.println(line);
                 next += TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
                 long sleep = next - System.nanoTime();

@@ -1,4 +1,4 @@
-package dev.reseeddrbg.demo.realvm;
+package dev.reseeddrbg.systemtest.realvm;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -43,7 +43,7 @@ final class Qemu implements AutoCloseable {
 
     private final String name;
     private final Process process;
-    private final List<Line> lines = new CopyOnWriteArrayList<>();
+    private final ArrivedLines lines = new ArrivedLines();
     private final List<Thread> readers = new ArrayList<>();
     private final LinkedBlockingQueue<String> qmpReplies = new LinkedBlockingQueue<>();
     private final Path log;
@@ -62,32 +62,23 @@ final class Qemu implements AutoCloseable {
     /**
      * Starts QEMU and connects to its QMP socket and serial ports.
      *
-     * @param machine the accelerator and machine arguments ({@code -accel tcg -cpu max ...})
+     * @param machine the binary, its environment and the machine's arguments
+     * @param append the kernel command line
      * @param incoming a snapshot file to restore (paused), or null to boot
      */
-    static Qemu start(String name, Path dir, List<String> machine, Path kernel, Path initrd, String append,
-                      Path incoming) throws IOException, InterruptedException {
+    static Qemu start(String name, Path dir, QemuMachine machine, String append, Path incoming)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        List<String> command = new ArrayList<>(List.of("qemu-system-x86_64", "-name", name, "-nodefaults",
-                "-display", "none", "-no-user-config"));
-        command.addAll(machine);
-        command.addAll(List.of("-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", append,
-                "-device", "vmgenid,guid=auto",
-                "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=on"));
-        for (String port : PORTS) {
-            command.addAll(List.of("-chardev", "socket,id=" + port + ",path=" + dir.resolve(port + ".sock")
-                    + ",server=on,wait=on", "-serial", "chardev:" + port));
-        }
-        if (incoming != null) {
-            command.addAll(List.of("-S", "-incoming", "exec:cat " + incoming));
-        }
+        List<String> command = machine.command(name, dir, append, incoming);
         for (String s : List.of("qmp.sock", "console.sock", "app.sock", "daemon.sock")) {
             Files.deleteIfExists(dir.resolve(s));
         }
         Path log = dir.resolve("qemu.log");
-        Files.writeString(log, String.join(" ", command) + "\n");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Files.writeString(log, machine.env() + " " + String.join(" ", command) + "\n");
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(machine.env());
+        Process p = pb.start();
         Qemu q = new Qemu(name, p, log);
         try {
             q.connect(dir);
@@ -110,7 +101,7 @@ final class Qemu implements AutoCloseable {
             BufferedReader in = reader(ch);
             for (String l; (l = in.readLine()) != null; ) {
                 if (l.contains("\"event\"")) {
-                    lines.add(new Line(System.nanoTime(), "qmp", l));
+                    lines.add("qmp", l);
                 } else {
                     qmpReplies.add(l);
                 }
@@ -120,7 +111,7 @@ final class Qemu implements AutoCloseable {
             reader(port, () -> {
                 BufferedReader in = reader(connectWhenListening(dir.resolve(port + ".sock")));
                 for (String l; (l = in.readLine()) != null; ) {
-                    lines.add(new Line(System.nanoTime(), port, l.replace("\r", "")));
+                    lines.add(port, l.replace("\r", ""));
                 }
             });
         }
@@ -213,10 +204,9 @@ final class Qemu implements AutoCloseable {
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            for (Line l : lines) {
-                if (l.port().equals(port) && test.test(l.text())) {
-                    return l;
-                }
+            Optional<Line> found = lines.first(port, test);
+            if (found.isPresent()) {
+                return found.get();
             }
             if (!process.isAlive()) {
                 throw new IOException(name + ": QEMU exited before " + what + "; " + tail());
@@ -230,22 +220,16 @@ final class Qemu implements AutoCloseable {
 
     /** The last lines of every port, for an error message. */
     String tail() {
-        StringBuilder b = new StringBuilder("last lines:");
-        for (String port : List.of("console", "daemon", "app")) {
-            List<Line> of = lines.stream().filter(l -> l.port().equals(port)).toList();
-            of.subList(Math.max(0, of.size() - 8), of.size())
-                    .forEach(l -> b.append("\n  ").append(name).append(' ').append(port).append("| ").append(l.text()));
-        }
-        return b.toString();
+        return lines.tail(name);
     }
 
     /** Records a host event among the VM's lines, for the log written at close. */
     void mark(String text) {
-        lines.add(new Line(System.nanoTime(), "host", text));
+        lines.add("host", text);
     }
 
     List<Line> lines() {
-        return List.copyOf(lines);
+        return lines.all();
     }
 
     String name() {
@@ -289,10 +273,6 @@ final class Qemu implements AutoCloseable {
             }
         }
         // Every line, with its arrival in ms since QEMU was started, beside QEMU's own log.
-        StringBuilder all = new StringBuilder();
-        for (Line l : lines) {
-            all.append(String.format("%9.3f %-7s| %s%n", (l.nanos() - startedNanos) / 1e6, l.port(), l.text()));
-        }
-        Files.writeString(log.resolveSibling("lines.log"), all);
+        lines.write(log.resolveSibling("lines.log"), startedNanos);
     }
 }
