@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * draw ROUND WORD VMCLOCK ReseedDRBG=HEX DRBG=HEX NativePRNG=HEX SHA1PRNG=HEX
  * </pre>
  * where WORD is the epoch page's word and VMCLOCK the VMClock page's restore counter, both
- * read after the round's draws, each {@code none} when that page does not exist (a guest
+ * read just before the round's draws, each {@code none} when that page does not exist (a guest
  * with no page owner, a hypervisor with no VMClock device). The VMClock counter is what
  * the hypervisor changed at the restore, so it tells the host which rounds a clone drew
  * after its restore was visible to it.
@@ -65,14 +65,15 @@ public final class CloneProbe {
             long next = System.nanoTime();
             for (long round = 0; ; round++) {
                 StringBuilder line = new StringBuilder(220).append("draw ").append(round);
-                StringBuilder draws = new StringBuilder(180);
+                // Read before the draws: the word and counter the round was drawn under, as
+                // near as the probe can tell (the provider's own loads come later and see at
+                // least these). A snapshot taken mid-round leaves the old values here.
+                line.append(' ').append(page == null ? NONE : String.format("%08x", page.loadWord()))
+                        .append(' ').append(vmclock == null ? NONE : Long.toHexString(vmclock.read()));
                 for (Map.Entry<String, SecureRandom> g : generators.entrySet()) {
                     g.getValue().nextBytes(draw);
-                    draws.append(' ').append(g.getKey()).append('=').append(hex.formatHex(draw));
+                    line.append(' ').append(g.getKey()).append('=').append(hex.formatHex(draw));
                 }
-                line.append(' ').append(page == null ? NONE : String.format("%08x", page.loadWord()))
-                        .append(' ').append(vmclock == null ? NONE : Long.toHexString(vmclock.read()))
-                        .append(draws);
                 System.out.println(line);
                 next += TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
                 long sleep = next - System.nanoTime();

@@ -56,8 +56,15 @@ final class CloneRun {
     }
 
     /** How one generator fared in the common rounds after the snapshot. */
+    /**
+     * How one generator fared in the common rounds after the snapshot. The last two
+     * count the rounds both clones drew with the VMClock counter already moved, as the
+     * probe read it just before the round's draws: a round whose draws began before the
+     * snapshot (the VM paused mid-round) is not among them.
+     */
     record Comparison(String generator, int compared, int identical, OptionalLong firstDifferentMillis,
-                      int identicalAfterFirstDifference, int identicalWithBothPagesBumped) {
+                      int identicalAfterFirstDifference, int identicalWithBothPagesBumped,
+                      int comparedUnderNewVmClock, int identicalUnderNewVmClock) {
     }
 
     final Clone a;
@@ -95,12 +102,22 @@ final class CloneRun {
         int identical = 0;
         int identicalAfter = 0;
         int identicalBumped = 0;
+        int comparedMoved = 0;
+        int identicalMoved = 0;
         OptionalLong first = OptionalLong.empty();
         for (long r : commonRounds()) {
             Round x = roundsA.get(r);
             Round y = roundsB.get(r);
             compared++;
             boolean same = x.draws().get(generator).equals(y.draws().get(generator));
+            boolean moved = !x.vmclock().equals(snapshotVmClock) && !y.vmclock().equals(snapshotVmClock)
+                    && !x.vmclock().equals(CloneProbe.NONE);
+            if (moved) {
+                comparedMoved++;
+                if (same) {
+                    identicalMoved++;
+                }
+            }
             if (same) {
                 identical++;
                 if (first.isPresent()) {
@@ -113,7 +130,8 @@ final class CloneRun {
                 first = OptionalLong.of(Math.max(x.nanos() - a.resumedNanos(), y.nanos() - b.resumedNanos()) / 1_000_000);
             }
         }
-        return new Comparison(generator, compared, identical, first, identicalAfter, identicalBumped);
+        return new Comparison(generator, compared, identical, first, identicalAfter, identicalBumped, comparedMoved,
+                identicalMoved);
     }
 
     /** Milliseconds from the resume to the first round whose page word differs from the snapshot's. */
