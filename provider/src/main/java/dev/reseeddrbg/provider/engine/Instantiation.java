@@ -3,6 +3,7 @@ package dev.reseeddrbg.provider.engine;
 import dev.reseeddrbg.provider.drbg.DrbgConfig;
 import dev.reseeddrbg.provider.drbg.Mechanism;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
+import dev.reseeddrbg.provider.entropy.StackHeadroom;
 import java.util.Arrays;
 import org.bouncycastle.crypto.prng.EntropySource;
 import org.bouncycastle.crypto.prng.drbg.SP80090DRBG;
@@ -77,6 +78,7 @@ final class Instantiation {
      */
     static Instantiation instantiate(DrbgConfig config, int strength, byte[] personalization,
                                      HealthTestedEntropy entropy, ProviderSettings settings, Holder holder) {
+        StackHeadroom.require(); // before the JDK's crypto and entropy paths run
         byte[] restore = holder.restoreInput();
         if (restore == NO_INPUT) {
             return null;
@@ -112,6 +114,7 @@ final class Instantiation {
      * holder says nothing may be seeded now.
      */
     boolean reseed(ReseedCause cause, byte[] additionalInput) {
+        StackHeadroom.require(); // before the JDK's crypto and entropy paths run
         byte[] restore = holder.restoreInput();
         if (restore == NO_INPUT) {
             uninstantiate();

@@ -6,6 +6,7 @@ import dev.reseeddrbg.provider.drbg.Mechanism;
 import dev.reseeddrbg.provider.entropy.BoundedEntropy;
 import dev.reseeddrbg.provider.entropy.EntropySources;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
+import dev.reseeddrbg.provider.entropy.StackHeadroom;
 import dev.reseeddrbg.provider.epoch.CurrentBinding;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import dev.reseeddrbg.provider.epoch.VmClockWatch;
@@ -121,8 +122,7 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         ProviderStats stats = ProviderStats.instance();
         stats.bound(binding, entropySource.name());
         stats.registerMBean();
-        this.stripes = new StateStripes(() -> new DrbgState(config, strength, personalization, binding,
-                new HealthTestedEntropy(entropySource), settings, stats));
+        this.stripes = new StateStripes(new StateFactory(this, stats));
         Checkpoints.track(this);
     }
 
@@ -283,5 +283,27 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         // SP 800-90A: an empty additional input is the Null string, which Bouncy Castle
         // only recognises as null.
         return input == null || input.length == 0 ? null : Arrays.copyOf(input, input.length);
+    }
+
+    /**
+     * Makes an instance's states, on the draw that first needs one. A named class rather
+     * than a lambda (see DrawPath); the headroom check comes first, since a new state looks
+     * up the JDK's SHA-256, which may load providers.
+     */
+    private static final class StateFactory implements java.util.function.Supplier<DrbgState> {
+        private final ReseedDrbgSpi spi;
+        private final ProviderStats stats;
+
+        StateFactory(ReseedDrbgSpi spi, ProviderStats stats) {
+            this.spi = spi;
+            this.stats = stats;
+        }
+
+        @Override
+        public DrbgState get() {
+            StackHeadroom.require();
+            return new DrbgState(spi.config, spi.strength, spi.personalization, spi.binding,
+                    new HealthTestedEntropy(spi.entropySource), spi.settings, stats);
+        }
     }
 }

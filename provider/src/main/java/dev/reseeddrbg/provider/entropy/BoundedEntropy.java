@@ -42,11 +42,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class BoundedEntropy implements EntropySource {
     /** Calls of one source that may be hung at once before draws stop waiting for it. */
     static final int MAX_OUTSTANDING = 4;
-    /**
-     * Calls of {@link #requireStackHeadroom} that must fit before a hand-off: several times
-     * the deepest call chain of the executor's submit and wait, interpreted or compiled.
-     */
-    private static final int HEADROOM_FRAMES = 1024;
     /** How long an idle call thread is kept for the next reseed. */
     private static final long IDLE_THREAD_SECONDS = 30;
 
@@ -85,7 +80,7 @@ public final class BoundedEntropy implements EntropySource {
                     + "produced until it answers. Check the source");
         }
         byte[] scratch = new byte[out.length];
-        requireStackHeadroom(HEADROOM_FRAMES);
+        StackHeadroom.require(); // the hand-off below runs inside the executor's locks
         Call call = new Call(source, scratch, hung);
         Future<?> result;
         try {
@@ -136,17 +131,6 @@ public final class BoundedEntropy implements EntropySource {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    /**
-     * Fails with StackOverflowError, in frames of its own, unless about
-     * {@code frames} more calls fit on this thread's stack. The hand-off below runs inside
-     * the executor's locks, and an overflow there can leave a lock held for good (HotSpot
-     * only warns of it); an overflow here touches nothing shared, and the draw's state is
-     * already dropped.
-     */
-    private static int requireStackHeadroom(int frames) {
-        return frames == 0 ? 0 : 1 + requireStackHeadroom(frames - 1);
     }
 
     /** One fill of the source; a named class rather than a lambda (see DrawPath in the engine package). */
