@@ -145,7 +145,7 @@ public final class PageTrust {
      * trusted; null when it is, else why not (for the reader's log line).
      */
     public static String recheck(Path path, long device, long inode) {
-        return recheck(path, device, inode, "; following the path to whatever is there now");
+        return recheck(path, device, inode, "; following the path to whatever is there now", true);
     }
 
     /**
@@ -153,10 +153,10 @@ public final class PageTrust {
      * at {@code path} is no longer the trusted file with this identity, or null.
      */
     public static String changedSinceMapped(Path path, long device, long inode) {
-        return recheck(path, device, inode, "");
+        return recheck(path, device, inode, "", false);
     }
 
-    private static String recheck(Path path, long device, long inode, String then) {
+    private static String recheck(Path path, long device, long inode, String then, boolean reader) {
         Map<String, Object> attributes;
         try {
             attributes = Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
@@ -167,6 +167,13 @@ public final class PageTrust {
         }
         if ((long) attributes.get("dev") != device || (long) attributes.get("ino") != inode) {
             return "was replaced or removed after it was mapped" + then;
+        }
+        long size = (long) attributes.get("size");
+        if (reader && size < PageLayout.PAGE_SIZE) {
+            // A truncated mapping faults at its next load; a load the JIT compiled reports
+            // that fault where the reader cannot tell it from another InternalError, so the
+            // reader goes by the size.
+            return "was truncated after it was mapped (now " + size + " bytes)" + then;
         }
         try {
             checkOwnerAndMode(path, attributes);

@@ -17,7 +17,9 @@ import java.util.function.IntSupplier;
  *
  * <p>Page loss is a value, never an exception on the draw path: a load from a mapping
  * whose file was truncated faults, the JVM reports the SIGBUS as {@code InternalError},
- * and {@link #load} turns that into {@link #LOST} right at the load. A replaced or no
+ * and {@link #load} turns that into {@link #LOST} right at the load, when the load runs
+ * interpreted. JIT-compiled, the fault comes as an asynchronous InternalError later in the
+ * draw; the state then asks {@link #lostOrReplacedNow}, and the file's size says so. A replaced or no
  * longer trusted file is found by {@link #lostOrReplaced}, which looks at the file at most
  * every {@value PathWatch#REPLACEMENT_CHECK_MILLIS} ms and only when a state is about to run its
  * engine anyway. A fallback is left the same way once a trusted page is at the configured
@@ -137,7 +139,24 @@ public final class EpochBinding {
         if (!watch.watchesMappedFile()) {
             return watch.pageIsBack();
         }
-        String changed = watch.fileChanged(false);
+        return fileLost(false);
+    }
+
+    /**
+     * {@link #lostOrReplaced} at once, without the rate limit, for a state whose draw an
+     * InternalError struck: a page fault the JIT-compiled load delivers asynchronously,
+     * after the load's own catch, is found here by the file's size. A fallback does not
+     * look for its page here.
+     */
+    public boolean lostOrReplacedNow() {
+        if (lostBecause != null) {
+            return true;
+        }
+        return watch != null && watch.watchesMappedFile() && fileLost(true);
+    }
+
+    private boolean fileLost(boolean now) {
+        String changed = watch.fileChanged(now);
         if (changed != null) {
             markLost(changed);
         }
