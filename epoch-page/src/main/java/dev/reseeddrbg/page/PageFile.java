@@ -65,8 +65,7 @@ public final class PageFile {
         try {
             attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            throw new InvalidPageException(path, "does not exist; create it with 'simkernel init --page "
-                    + path + "' or point reseeddrbg.page at an existing page", e);
+            throw missing(path, e);
         }
         if (attributes.isSymbolicLink()) {
             throw new InvalidPageException(path, "is a symbolic link; name the page file itself");
@@ -82,5 +81,11 @@ public final class PageFile {
                     + PageLayout.PAGE_SIZE + " bytes (recreate it with 'simkernel init')");
         }
         return attributes;
+    }
+
+    /** The refusal for a page path that names nothing, with what to do about it. */
+    static InvalidPageException missing(Path path, NoSuchFileException e) {
+        return new InvalidPageException(path, "does not exist; create it with 'simkernel init --page "
+                + path + "' or point reseeddrbg.page at an existing page", e);
     }
 }

@@ -25,6 +25,10 @@ import java.util.Map;
  *     write bit, and owned by one of the two. Anyone else who can write the directory
  *     could swap the entry for a page they control.</li>
  * </ul>
+ * Every rule that the path's lstat can answer is checked before the file is opened, so
+ * that nothing at the path (a FIFO blocks open(2) until a writer comes) is opened unless
+ * only root or the page's owner could have put it there; the rules are checked again on
+ * the file that was mapped.
  * The owner and mode are checked again later ({@link #recheck}), so a page that becomes
  * writable by others, or changes hands, stops being trusted.
  *
@@ -101,6 +105,16 @@ public final class PageTrust {
     }
 
     private static TrustedPage mapTrustedOnce(Path path, Arena arena, Role role) throws IOException {
+        // Every rule that can be checked on the lstat is checked before the open: opening
+        // blocks on a FIFO until a writer comes, and a FIFO can be put at the path by anyone
+        // who can write the directory. Once the directory is trusted and the file is root's
+        // or ours, only root or we can change what the path names between lstat and open.
+        Map<String, Object> seen = lstat(path);
+        checkFile(path, seen);
+        if (role == Role.OWNER) {
+            requireOwnedBySelf(path, seen);
+        }
+        requireTrustedDirectory(path, (int) seen.get("uid"));
         MemorySegment mapped = PageFile.map(path, role.mode, arena);
         long[] identity = mappedFile(mapped, path);
         Map<String, Object> attributes = Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
@@ -117,12 +131,21 @@ public final class PageTrust {
         return new TrustedPage(EpochPage.verify(mapped, path), identity[0], identity[1]);
     }
 
+    /** The attributes of what {@code path} names, not following a final link; a missing file says so. */
+    private static Map<String, Object> lstat(Path path) throws IOException {
+        try {
+            return Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw PageFile.missing(path, e);
+        }
+    }
+
     /**
      * Whether {@code path} still names the file with this identity, and that file is still
      * trusted; null when it is, else why not (for the reader's log line).
      */
     public static String recheck(Path path, long device, long inode) {
-        return recheck(path, device, inode, "; following the path to whatever is there now");
+        return recheck(path, device, inode, "; following the path to whatever is there now", true);
     }
 
     /**
@@ -130,10 +153,10 @@ public final class PageTrust {
      * at {@code path} is no longer the trusted file with this identity, or null.
      */
     public static String changedSinceMapped(Path path, long device, long inode) {
-        return recheck(path, device, inode, "");
+        return recheck(path, device, inode, "", false);
     }
 
-    private static String recheck(Path path, long device, long inode, String then) {
+    private static String recheck(Path path, long device, long inode, String then, boolean reader) {
         Map<String, Object> attributes;
         try {
             attributes = Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
@@ -145,6 +168,13 @@ public final class PageTrust {
         if ((long) attributes.get("dev") != device || (long) attributes.get("ino") != inode) {
             return "was replaced or removed after it was mapped" + then;
         }
+        long size = (long) attributes.get("size");
+        if (reader && size < PageLayout.PAGE_SIZE) {
+            // A truncated mapping faults at its next load; a load the JIT compiled reports
+            // that fault where the reader cannot tell it from another InternalError, so the
+            // reader goes by the size.
+            return "was truncated after it was mapped (now " + size + " bytes)" + then;
+        }
         try {
             checkOwnerAndMode(path, attributes);
             return null;
@@ -155,8 +185,15 @@ public final class PageTrust {
 
     /** The rules for the page file itself, on the attributes of the file that was mapped. */
     private static void checkFile(Path path, Map<String, Object> attributes) throws InvalidPageException {
-        if (Boolean.TRUE.equals(attributes.get("isSymbolicLink")) || !Boolean.TRUE.equals(attributes.get("isRegularFile"))) {
-            throw new InvalidPageException(path, "is not a regular file; name the page file itself");
+        if (Boolean.TRUE.equals(attributes.get("isSymbolicLink"))) {
+            throw new InvalidPageException(path, "is a symbolic link; name the page file itself");
+        }
+        if (Boolean.TRUE.equals(attributes.get("isDirectory"))) {
+            throw new InvalidPageException(path, "is a directory, not a page file");
+        }
+        if (!Boolean.TRUE.equals(attributes.get("isRegularFile"))) {
+            throw new InvalidPageException(path, "is not a regular file (a FIFO, socket or device is never "
+                    + "opened); name the page file itself");
         }
         if ((long) attributes.get("size") != PageLayout.PAGE_SIZE) {
             throw new InvalidPageException(path, "is " + attributes.get("size") + " bytes; a page file is exactly "

@@ -243,6 +243,19 @@ class JcaSurfaceTest {
         assertThrows(java.security.ProviderException.class, () -> random.nextBytes(out), "and it stays failed");
     }
 
+    /** generateSeed reads the entropy source through the same health tests as a draw. */
+    @Test
+    void generateSeedFromAStuckEntropySourceFailsAsADrawDoes() throws Exception {
+        page.set("reseeddrbg.entropySource", "test-stuck");
+        SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        java.security.ProviderException e = assertThrows(java.security.ProviderException.class,
+                () -> random.generateSeed(32));
+        assertTrue(e.getMessage().contains("health test failed"), e.getMessage());
+        SecureRandom other = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+        other.generateSeed(16); // one block: nothing to compare it with yet
+        assertThrows(java.security.ProviderException.class, () -> other.generateSeed(16), "the same block again");
+    }
+
     /** Issue 15 item 15: a source alternating between two blocks fails the health test. */
     @Test
     void cyclingEntropySourceFailsInsteadOfProducing() throws Exception {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reseeddrbg.provider.testing.PageFixture;
 import dev.reseeddrbg.provider.testing.ProviderCounters;
+import dev.reseeddrbg.simkernel.KernelPage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -42,6 +43,33 @@ class MissingPagePolicyTest {
             random.nextBytes(out);
             assertTrue(random.toString().contains("embedded"), random.toString());
             assertEquals("embedded", ProviderCounters.attribute("NotificationSource"));
+        }
+    }
+
+    /**
+     * A fallback is a state an instance leaves: once a trusted page is at the configured
+     * path again (the daemon is back), a long-lived instance that fell back rebinds to it
+     * and sees its notifications.
+     */
+    @Test
+    void anInstanceOnTheFallbackRebindsWhenThePageIsBack() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            Path later = dir.resolve("later");
+            page.set("reseeddrbg.page", later.toString()).set("reseeddrbg.bufferSize", "64");
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            random.nextBytes(new byte[32]);
+            assertTrue(random.toString().contains("embedded"), random.toString());
+            try (KernelPage daemon = KernelPage.initialize(later)) {
+                Thread.sleep(1100); // a fallback looks for the page at most once a second
+                random.nextBytes(new byte[128]); // refills: looks, and rebinds
+                assertTrue(random.toString().contains("page=" + later), random.toString());
+                assertEquals("page", ProviderCounters.attribute("NotificationSource"));
+                long before = ProviderCounters.reseeds("epoch-change");
+                daemon.notifier("vm-snapshot").fire();
+                random.nextBytes(new byte[16]);
+                assertEquals(before + 1, ProviderCounters.reseeds("epoch-change"),
+                        "the daemon's notification reseeds the instance that had fallen back");
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reseeddrbg.page.EpochWord;
 import dev.reseeddrbg.page.PageLayout;
+import dev.reseeddrbg.provider.childjvm.HotTruncationProbe;
 import dev.reseeddrbg.provider.childjvm.NotifyLoop;
 import dev.reseeddrbg.provider.childjvm.PageLossProbe;
 import dev.reseeddrbg.provider.childjvm.RefusalProbe;
@@ -100,6 +101,36 @@ class PageFaultTest {
         assertEquals(0, f.exit(), f.toString());
         for (String draw : List.of("draw0", "draw1", "draw2")) {
             assertTrue(f.values().get(draw).startsWith("ProviderException: epoch page lost"), f.toString());
+        }
+    }
+
+    /**
+     * A page truncated while draws run in JIT-compiled code: the compiled load's SIGBUS
+     * comes as an asynchronous InternalError, outside the load's own catch. Draws must still
+     * move off the lost page within a bounded time (to the fallback, or the policy's
+     * ProviderException), and the loss must be logged.
+     */
+    @Test
+    void aPageTruncatedUnderCompiledDrawsIsLeft() throws Exception {
+        for (String policy : List.of("embedded", "fail")) {
+            Path file = dir.resolve("hot-" + policy);
+            KernelPage.initialize(file).close();
+            ChildJvm.Result r = ChildJvm.run(List.of("--enable-native-access=ALL-UNNAMED", "-Dreseeddrbg.page=" + file,
+                    "-Dreseeddrbg.onMissingPage=" + policy, "-Dreseeddrbg.bufferSize=0"),
+                    HotTruncationProbe.class, file.toString(), "3000");
+            assertEquals(0, r.exit(), "the JVM must not crash on SIGBUS\n" + r);
+            Map<String, String> v = r.values();
+            assertEquals("true", v.get("survived"), r.toString());
+            long settled = Long.parseLong(v.get("settledAtMs"));
+            assertTrue(settled >= 0 && settled < 1000, policy + ": draws settle within a second\n" + r);
+            if (policy.equals("embedded")) {
+                assertTrue(Long.parseLong(v.get("ok")) > 1000, "draws succeed on the fallback\n" + r);
+                assertTrue(v.get("after").contains("embedded"), r.toString());
+            } else {
+                assertTrue(v.get("lastProviderException").startsWith("epoch page lost"), r.toString());
+            }
+            assertTrue(Long.parseLong(v.get("internalErrors")) < 100, "InternalErrors stop\n" + r);
+            assertEquals(1, r.err().lines().filter(l -> l.contains("was truncated")).count(), "said once\n" + r);
         }
     }
 

@@ -110,6 +110,32 @@ final class DrbgState {
      * {@value #MAX_RETRIES_AFTER_DISCARD} discard, then the kernel serves the request).
      */
     void nextBytes(byte[] out, boolean predictionResistance, byte[] additionalInput) {
+        try {
+            draw(out, predictionResistance, additionalInput);
+        } catch (InternalError fault) {
+            // A page truncated under a JIT-compiled load faults there, and HotSpot delivers
+            // the SIGBUS as an asynchronous InternalError somewhere later in the draw, past
+            // the load's own catch. The state is dropped first (one field store), then the
+            // binding is looked at now; a lost page is followed before the error goes on, so
+            // the next draw runs on the replacement (or fails by the policy) instead of
+            // faulting on the lost page for good. Costs nothing on a draw that throws nothing.
+            drbg = null;
+            Arrays.fill(out, (byte) 0);
+            buffer.wipe();
+            EpochBinding page = binding;
+            if (page.lostOrReplacedNow()) {
+                try {
+                    followLostPage(page, out, 1);
+                } catch (ProviderException policy) {
+                    policy.addSuppressed(fault);
+                    throw policy;
+                }
+            }
+            throw fault;
+        }
+    }
+
+    private void draw(byte[] out, boolean predictionResistance, byte[] additionalInput) {
         boolean direct = predictionResistance || additionalInput != null || out.length > buffer.capacity();
         int discards = 0;
         int pageLosses = 0;

@@ -54,6 +54,8 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
     private transient CurrentBinding binding;
     private transient EntropySource entropySource;
     private transient StateStripes stripes;
+    /** generateSeed's health-tested source; guarded by this, made at the first generateSeed. */
+    private transient HealthTestedEntropy seedEntropy;
 
     /**
      * Called by the provider for {@code getInstance("ReseedDRBG"[, params])}.
@@ -215,15 +217,31 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         }
     }
 
-    /** Fresh bytes from the entropy source (the kernel by default), never DRBG output. */
+    /**
+     * Fresh bytes from the entropy source (the kernel by default), never DRBG output, after
+     * the same SP 800-90B health tests a state's seeding passes: a source a draw refuses is
+     * refused here too, with the same ProviderException.
+     */
     @Override
     protected byte[] engineGenerateSeed(int numBytes) {
         if (numBytes < 0) {
             throw new IllegalArgumentException("numBytes " + numBytes + " is negative");
         }
-        byte[] seed = new byte[numBytes];
-        entropySource.fill(seed);
-        return seed;
+        return healthTestedSeed(numBytes);
+    }
+
+    /**
+     * Reads {@code numBytes} through the instance's health-tested view of its source for
+     * generateSeed, which keeps its own history (a state's view is used under its stripe's
+     * lock only) and is used under this lock. Made at the first call, not in the
+     * constructor, which runs no cryptography (see there). The source is bounded by
+     * reseeddrbg.entropyTimeout, so a caller waits here at most that long per caller ahead.
+     */
+    private synchronized byte[] healthTestedSeed(int numBytes) {
+        if (seedEntropy == null) {
+            seedEntropy = new HealthTestedEntropy(entropySource);
+        }
+        return seedEntropy.next(numBytes);
     }
 
     /**

@@ -11,12 +11,14 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>{@link #get} is a plain read with no side effects (toString and MBean getters use
  * it). Only {@link #replace}, called by the state that found the binding lost, maps a
- * file or starts a fallback.
+ * file or starts a fallback; it is also how an owner leaves a fallback once the page is
+ * back ({@link EpochBinding#lostOrReplaced}).
  */
 public final class CurrentBinding {
     private record Key(Path path, MissingPagePolicy policy) {
     }
 
+    private static final System.Logger LOG = System.getLogger("dev.reseeddrbg");
     private static final ConcurrentHashMap<Key, CurrentBinding> OWNERS = new ConcurrentHashMap<>();
 
     private final Path path;
@@ -70,6 +72,9 @@ public final class CurrentBinding {
     public synchronized EpochBinding replace(EpochBinding lost) throws InvalidPageException {
         if (current == lost) {
             current = resolve(path, policy);
+            if (lost.source() != NotificationSource.PAGE && current.source() == NotificationSource.PAGE) {
+                LOG.log(System.Logger.Level.INFO, "ReseedDRBG epoch page {0} is back; instance rebound", path);
+            }
         }
         return current;
     }

@@ -17,10 +17,13 @@ import java.util.function.IntSupplier;
  *
  * <p>Page loss is a value, never an exception on the draw path: a load from a mapping
  * whose file was truncated faults, the JVM reports the SIGBUS as {@code InternalError},
- * and {@link #load} turns that into {@link #LOST} right at the load. A replaced or no
+ * and {@link #load} turns that into {@link #LOST} right at the load, when the load runs
+ * interpreted. JIT-compiled, the fault comes as an asynchronous InternalError later in the
+ * draw; the state then asks {@link #lostOrReplacedNow}, and the file's size says so. A replaced or no
  * longer trusted file is found by {@link #lostOrReplaced}, which looks at the file at most
- * every {@value #REPLACEMENT_CHECK_MILLIS} ms and only when a state is about to run its
- * engine anyway.
+ * every {@value PathWatch#REPLACEMENT_CHECK_MILLIS} ms and only when a state is about to run its
+ * engine anyway. A fallback is left the same way once a trusted page is at the configured
+ * path again: falling back is a state an instance leaves, not a lasting choice.
  *
  * <p>Invariant: a page that was mapped is never unmapped (its arena is never closed), so a
  * load from a lost binding is still a load from valid memory, or a fault the JVM survives.
@@ -28,8 +31,6 @@ import java.util.function.IntSupplier;
 public final class EpochBinding {
     /** What {@link #load} returns for a lost page. Stamps are 0 to 2^63 - 1, so none equals it. */
     public static final long LOST = -1;
-    static final long REPLACEMENT_CHECK_MILLIS = 100;
-    private static final long REPLACEMENT_CHECK_NANOS = REPLACEMENT_CHECK_MILLIS * 1_000_000;
     private static final System.Logger LOG = System.getLogger("dev.reseeddrbg");
     /** The first binding constructed, for {@link FirstBinding}. */
     private static final AtomicReference<EpochBinding> FIRST = new AtomicReference<>();
@@ -53,36 +54,35 @@ public final class EpochBinding {
     private final Path configuredPath;
     /** Why the configured page is not in use; null when it is. */
     private final String fallbackReason;
-    /** The mapped file's device and inode, to notice it being replaced; null for in-process pages. */
-    private final long[] fileKey;
+    /** What the configured path holds now: the mapped file's fate, or a page back for a fallback; null for seams. */
+    private final PathWatch watch;
     /** Benchmark seam: a word source in place of the page (see {@link #benchmarkSeam}); null otherwise. */
     private final IntSupplier seamWord;
     /** Why the page is lost; null while it is not. Set once. */
     private volatile String lostBecause;
     private final AtomicBoolean lossLogged = new AtomicBoolean();
-    /** System.nanoTime() of the last look for a replaced file. */
-    private volatile long lastReplacementCheck = System.nanoTime();
 
     private EpochBinding(EpochPage page, NotificationSource source, Path configuredPath, String fallbackReason,
-                         long[] fileKey, IntSupplier seamWord) {
+                         PathWatch watch, IntSupplier seamWord) {
         this.page = page;
         this.wordAddress = page.wordAddress();
         this.source = source;
         this.configuredPath = configuredPath;
         this.fallbackReason = fallbackReason;
-        this.fileKey = fileKey;
+        this.watch = watch;
         this.seamWord = seamWord;
         FIRST.compareAndSet(null, this); // last: wordAddress is set when FirstBinding reads it
     }
 
     /** A mapped, trusted page file whose identity is {@code device}/{@code inode}. */
     static EpochBinding mapped(EpochPage page, Path path, long device, long inode) {
-        return new EpochBinding(page, NotificationSource.PAGE, path, null, new long[] {device, inode}, null);
+        return new EpochBinding(page, NotificationSource.PAGE, path, null, PathWatch.ofMappedFile(path, device, inode),
+                null);
     }
 
     /** An in-process page standing in for {@code path}, for {@code reason}. */
     static EpochBinding fallback(EpochPage page, NotificationSource source, Path path, String reason) {
-        return new EpochBinding(page, source, path, reason, null, null);
+        return new EpochBinding(page, source, path, reason, PathWatch.ofFallback(path), null);
     }
 
     /**
@@ -124,19 +124,39 @@ public final class EpochBinding {
 
     /**
      * Whether states must leave this binding: its page is lost, or its file was replaced
-     * at the path or is no longer trusted (owner or mode changed: {@link PageTrust#recheck}).
-     * Looks at the file at most every {@value #REPLACEMENT_CHECK_MILLIS} ms.
+     * at the path or is no longer trusted (owner or mode changed: {@link PageTrust#recheck}),
+     * or, for a fallback, a trusted page is at the configured path again. Looks at the file
+     * at most every {@value PathWatch#REPLACEMENT_CHECK_MILLIS} ms, a fallback at the path at most
+     * every {@value PathWatch#PAGE_LOOK_MILLIS} ms.
      */
     public boolean lostOrReplaced() {
-        if (lostBecause != null || fileKey == null) {
-            return lostBecause != null;
+        if (lostBecause != null) {
+            return true;
         }
-        long now = System.nanoTime();
-        if (now - lastReplacementCheck < REPLACEMENT_CHECK_NANOS) {
+        if (watch == null) {
             return false;
         }
-        lastReplacementCheck = now;
-        String changed = PageTrust.recheck(configuredPath, fileKey[0], fileKey[1]);
+        if (!watch.watchesMappedFile()) {
+            return watch.pageIsBack();
+        }
+        return fileLost(false);
+    }
+
+    /**
+     * {@link #lostOrReplaced} at once, without the rate limit, for a state whose draw an
+     * InternalError struck: a page fault the JIT-compiled load delivers asynchronously,
+     * after the load's own catch, is found here by the file's size. A fallback does not
+     * look for its page here.
+     */
+    public boolean lostOrReplacedNow() {
+        if (lostBecause != null) {
+            return true;
+        }
+        return watch != null && watch.watchesMappedFile() && fileLost(true);
+    }
+
+    private boolean fileLost(boolean now) {
+        String changed = watch.fileChanged(now);
         if (changed != null) {
             markLost(changed);
         }

@@ -4,10 +4,10 @@ import dev.reseeddrbg.page.EpochPage;
 import dev.reseeddrbg.page.InvalidPageException;
 import dev.reseeddrbg.page.PageTrust;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The JVM's mappings of page files: one per path, shared by every instance reading that
@@ -22,26 +22,29 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class PageMappings {
     private static final System.Logger LOG = System.getLogger("dev.reseeddrbg");
-    private static final ConcurrentHashMap<Path, EpochBinding> MAPPED = new ConcurrentHashMap<>();
+    /** Guarded by the class: a path is mapped by one thread at a time, and looked up under the same lock. */
+    private static final Map<Path, EpochBinding> MAPPED = new HashMap<>();
 
     private PageMappings() {
     }
 
-    /** The mapping of {@code path}, made now if there is none; throws naming the path and reason if it is unusable. */
-    static EpochBinding map(Path path) throws InvalidPageException {
+    /**
+     * The mapping of {@code path}, made now if there is none; throws naming the path and
+     * reason if it is unusable. Mapping checks the path and its directory before it opens
+     * anything (epoch-page's PageTrust), so the lock is never held across an open that
+     * someone else can make block.
+     */
+    static synchronized EpochBinding map(Path path) throws InvalidPageException {
         EpochBinding existing = MAPPED.get(path);
         if (existing != null && !existing.lost()) {
             return existing;
         }
-        try {
-            return MAPPED.compute(path, (p, old) -> old != null && !old.lost() ? old : mapTrusted(p));
-        } catch (UncheckedIOException e) {
-            throw e.getCause() instanceof InvalidPageException ipe ? ipe
-                    : new InvalidPageException(path, e.getCause().getMessage(), e.getCause());
-        }
+        EpochBinding fresh = mapTrusted(path);
+        MAPPED.put(path, fresh);
+        return fresh;
     }
 
-    private static EpochBinding mapTrusted(Path path) {
+    private static EpochBinding mapTrusted(Path path) throws InvalidPageException {
         // Its own arena, so that a refused page is unmapped again; a trusted page's arena is
         // never closed.
         Arena arena = Arena.ofShared();
@@ -51,9 +54,15 @@ final class PageMappings {
             LOG.log(System.Logger.Level.INFO, "ReseedDRBG bound to epoch page {0}, word {1}", path,
                     page.describe(page.loadWord()));
             return EpochBinding.mapped(page, path, trusted.device(), trusted.inode());
-        } catch (IOException | RuntimeException e) {
+        } catch (InvalidPageException e) {
             arena.close();
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            throw e;
+        } catch (IOException e) {
+            arena.close();
+            throw new InvalidPageException(path, e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
         }
     }
 }
