@@ -119,7 +119,7 @@ final class DrbgState {
             // binding is looked at now; a lost page is followed before the error goes on, so
             // the next draw runs on the replacement (or fails by the policy) instead of
             // faulting on the lost page for good. Costs nothing on a draw that throws nothing.
-            drbg = null;
+            current = null;
             Arrays.fill(out, (byte) 0);
             buffer.wipe();
             EpochBinding page = binding;
