@@ -55,7 +55,6 @@ final class CloneRun {
         }
     }
 
-    /** How one generator fared in the common rounds after the snapshot. */
     /**
      * How one generator fared in the common rounds after the snapshot. The last two
      * count the rounds both clones drew with the VMClock counter already moved, as the
