@@ -40,6 +40,38 @@ class ErrorPathsTest {
      * Issue 15 item 14: a source that blocks fails the draw, reseed() and generateSeed()
      * after reseeddrbg.entropyTimeout with an exception that says so; it never hangs them.
      */
+    /**
+     * A draw waiting on a hung custom source waits parked: over a second of waiting it uses
+     * well under a tenth of a core (the old wait, a join on a virtual thread, spun at
+     * about 29% of a core until the timeout).
+     */
+    @Test
+    void aDrawWaitingOnAHungSourceDoesNotSpin() throws Exception {
+        try (PageFixture page = new PageFixture(dir)) {
+            page.set("reseeddrbg.entropySource", "test-blocking").set("reseeddrbg.entropyTimeout", "3s");
+            SecureRandom random = SecureRandom.getInstance("ReseedDRBG", PROVIDER);
+            random.nextBytes(new byte[32]);
+            TestEntropySources.Blocking.BLOCKING.set(new java.util.concurrent.CountDownLatch(1));
+            page.notify("vm-snapshot");
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            Thread drawer = Thread.ofPlatform().start(() -> {
+                try {
+                    random.nextBytes(new byte[32]);
+                } catch (java.security.ProviderException expected) {
+                    // the source never answered within the timeout
+                }
+            });
+            Thread.sleep(300); // the draw is waiting by now
+            long before = threads.getThreadCpuTime(drawer.threadId());
+            Thread.sleep(1000);
+            long used = threads.getThreadCpuTime(drawer.threadId()) - before;
+            assertTrue(drawer.isAlive(), "the draw still waits for the source");
+            assertTrue(used < 100_000_000L, "a waiting draw used " + used / 1_000_000 + " ms of CPU in 1 s");
+            TestEntropySources.Blocking.BLOCKING.getAndSet(null).countDown();
+            drawer.join();
+        }
+    }
+
     @Test
     void aBlockingEntropySourceFailsDrawsAfterTheTimeout() throws Exception {
         try (PageFixture page = new PageFixture(dir)) {
