@@ -48,6 +48,11 @@ import java.util.Arrays;
  * and the state instantiates afresh on whatever it gives.
  *
  * <p>Not thread-safe: every method runs under the lock of the stripe that owns the state.
+ *
+ * <p>Longer than this project's files usually are on purpose: the draw protocol stays in
+ * one function with each ordering rule commented where it happens, as the vDSO's
+ * getrandom keeps it; everything that is not about the stamp lives in
+ * {@link Instantiation}.
  */
 final class DrbgState {
     /** Discarded outputs a draw redoes before it serves the request from the kernel instead. */
