@@ -83,10 +83,9 @@ class CloneCollisionTest {
     @ParameterizedTest
     @ValueSource(strings = {"CTR_DRBG,AES-256,256", "Hash_DRBG,SHA-256,256", "HMAC_DRBG,SHA-512,256"})
     void clonesCollideUntilTheNotificationAndNeverAfter(String config) throws Exception {
-        Path host = dir.resolve("host");
-        KernelPage.initialize(host).close();
-        Path pageA = Files.copy(host, dir.resolve("clone-a"));
-        Path pageB = Files.copy(host, dir.resolve("clone-b"));
+        List<Path> pages = clonePages();
+        Path pageA = pages.get(0);
+        Path pageB = pages.get(1);
         Worker a = start(pageA, config);
         Worker b = start(pageB, config);
         try {
@@ -97,11 +96,7 @@ class CloneCollisionTest {
             assertEquals("waiting", a.out().readLine());
             assertEquals("waiting", b.out().readLine());
 
-            for (Path page : List.of(pageA, pageB)) {
-                try (KernelPage kernel = KernelPage.open(page)) {
-                    kernel.notifier("vm-snapshot").fire();
-                }
-            }
+            notifyVmSnapshot(pages);
             a.in().println("go");
             b.in().println("go");
             List<String> a2 = a.read("p2");
@@ -133,10 +128,9 @@ class CloneCollisionTest {
     @ParameterizedTest
     @ValueSource(strings = {"stack-overflow", "heap-exhaustion"})
     void anErrorInTheFirstDrawAfterTheNotificationLeavesNoSharedState(String mode) throws Exception {
-        Path host = dir.resolve("host");
-        KernelPage.initialize(host).close();
-        Path pageA = Files.copy(host, dir.resolve("clone-a"));
-        Path pageB = Files.copy(host, dir.resolve("clone-b"));
+        List<Path> pages = clonePages();
+        Path pageA = pages.get(0);
+        Path pageB = pages.get(1);
         // A small serial-GC heap fills quickly and predictably; interpreted and compiled
         // frames both occur in the stack sweep, as in an application.
         List<String> options = mode.equals("heap-exhaustion") ? List.of("-Xmx48m", "-XX:+UseSerialGC") : List.of();
@@ -148,11 +142,7 @@ class CloneCollisionTest {
             assertEquals(a1, b.read("p1", ERROR_PAIRS), "clones of one snapshot draw the same bytes before any notification");
             assertEquals("waiting", a.out().readLine());
             assertEquals("waiting", b.out().readLine());
-            for (Path page : List.of(pageA, pageB)) {
-                try (KernelPage kernel = KernelPage.open(page)) {
-                    kernel.notifier("vm-snapshot").fire();
-                }
-            }
+            notifyVmSnapshot(pages);
             a.in().println("go");
             b.in().println("go");
             List<String> errorsA = new ArrayList<>();
@@ -175,5 +165,21 @@ class CloneCollisionTest {
         }
         assertEquals(0, a.process().exitValue());
         assertEquals(0, b.process().exitValue());
+    }
+
+    /** One host page copied twice: each clone of the snapshot gets the page as it was. */
+    private List<Path> clonePages() throws IOException {
+        Path host = dir.resolve("host");
+        KernelPage.initialize(host).close();
+        return List.of(Files.copy(host, dir.resolve("clone-a")), Files.copy(host, dir.resolve("clone-b")));
+    }
+
+    /** What each clone's kernel does on its restore: vm-snapshot on its own page. */
+    private static void notifyVmSnapshot(List<Path> pages) throws IOException {
+        for (Path page : pages) {
+            try (KernelPage kernel = KernelPage.open(page)) {
+                kernel.notifier("vm-snapshot").fire();
+            }
+        }
     }
 }

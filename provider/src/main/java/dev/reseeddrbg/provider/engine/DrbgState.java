@@ -280,20 +280,9 @@ final class DrbgState {
     private boolean reseedFor(long word, Instantiation previous) {
         previousWord = seededWord;
         seededWord = word;
-        Instantiation next;
-        if (previous == null) {
-            next = Instantiation.instantiate(config, strength, personalization, entropy, settings, hooks);
-        } else {
-            ReseedCause cause = reseedEveryDraw ? ReseedCause.EVERY_DRAW
-                    : (word >>> 32) != (previousWord >>> 32) ? ReseedCause.VM_RESTORE : ReseedCause.EPOCH_CHANGE;
-            next = previous.reseed(cause, null) ? previous : null;
-        }
-        if (next == null) {
-            buffer.wipe();
-            return false;
-        }
-        current = next;
-        return true;
+        ReseedCause cause = reseedEveryDraw ? ReseedCause.EVERY_DRAW
+                : (word >>> 32) != (previousWord >>> 32) ? ReseedCause.VM_RESTORE : ReseedCause.EPOCH_CHANGE;
+        return seedFrom(previous, cause, null);
     }
 
     /**
@@ -305,14 +294,24 @@ final class DrbgState {
     boolean reseed(ReseedCause cause, byte[] additionalInput) {
         Instantiation state = current;
         current = null; // as in nextBytes: dropped before anything that can throw
+        return seedFrom(state, cause, additionalInput);
+    }
+
+    /**
+     * The one seeding step of a dropped state: 9.2 Reseed of {@code previous}, or 9.1
+     * Instantiate (then 9.2 with {@code additionalInput}, if any) when it is null. Sets
+     * {@link #current} only once the step has completed; false, with the buffer wiped and
+     * nothing kept, when nothing may be seeded now.
+     */
+    private boolean seedFrom(Instantiation previous, ReseedCause cause, byte[] additionalInput) {
         Instantiation next;
-        if (state == null) {
+        if (previous == null) {
             next = Instantiation.instantiate(config, strength, personalization, entropy, settings, hooks);
             if (next != null && additionalInput != null && !next.reseed(cause, additionalInput)) {
                 next = null;
             }
         } else {
-            next = state.reseed(cause, additionalInput) ? state : null;
+            next = previous.reseed(cause, additionalInput) ? previous : null;
         }
         if (next == null) {
             buffer.wipe();

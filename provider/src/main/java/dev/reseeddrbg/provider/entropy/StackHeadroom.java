@@ -12,7 +12,8 @@ package dev.reseeddrbg.provider.entropy;
  * the lock held. So before a seeding or a new state, which run the JDK's crypto, entropy
  * and provider-lookup paths, this recurses {@value #FRAMES} frames of its own and returns:
  * a stack too short overflows here, in frames that touch nothing shared, and the draw's
- * state is already dropped. It costs about a microsecond, paid only by seedings.
+ * state is already dropped. Only seedings and new states pay for it, never a draw served
+ * from a seeded state.
  */
 public final class StackHeadroom {
     /** Several times the deepest JDK call chain a seeding runs, interpreted or compiled. */

@@ -61,7 +61,6 @@ public final class VmClockWatch {
     private static boolean fileAllowedForTest;
     private static String state = "not resolved";
     private static long counterAddress;
-    private static VmClockLayout.RestoreCounter counter;
 
     private VmClockWatch() {
     }
@@ -86,7 +85,7 @@ public final class VmClockWatch {
         }
         try {
             MemorySegment page = map(path);
-            counter = VmClockLayout.restoreCounter(page, path.toString());
+            VmClockLayout.RestoreCounter counter = VmClockLayout.restoreCounter(page, path.toString());
             counterAddress = page.address() + counter.offset();
             state = path + " (" + counter.field() + ")";
         } catch (NoSuchFileException absent) {
