@@ -2,7 +2,6 @@ package dev.reseeddrbg.provider.engine;
 
 import dev.reseeddrbg.page.InvalidPageException;
 import dev.reseeddrbg.provider.drbg.DrbgConfig;
-import dev.reseeddrbg.provider.entropy.CpuRandom;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
 import dev.reseeddrbg.provider.entropy.KernelEntropy;
 import dev.reseeddrbg.provider.epoch.CurrentBinding;
@@ -59,8 +58,6 @@ final class DrbgState {
     static final int MAX_RETRIES_AFTER_DISCARD = 1;
     /** Page losses (truncated or replaced) one draw follows before it gives up. */
     private static final int MAX_PAGE_LOSSES = 3;
-    /** The CPU's input to a seeding at a restore: the security strength at its highest, 256 bits. */
-    private static final int CPU_INPUT_BYTES = 32;
 
     private final DrbgConfig config;
     private final int strength;
@@ -362,23 +359,9 @@ final class DrbgState {
      * lambdas: nothing on the draw path links a call site lazily (see {@link DrawPath}).
      */
     private final class Hooks implements Instantiation.Holder {
-        /**
-         * Null while no restore hazard is open (getrandom alone is clone-unique); the CPU's
-         * random bytes while one is; {@link Instantiation#NO_INPUT} when one is open and
-         * the CPU gave nothing, in which case nothing may be seeded.
-         */
         @Override
         public byte[] restoreInput() {
-            long stamp = binding.load();
-            if (stamp == EpochBinding.LOST || !RestoreHazard.open(stamp, binding, settings.restoreGrace())) {
-                return null;
-            }
-            byte[] cpu = new byte[CPU_INPUT_BYTES];
-            if (CpuRandom.get().fill(cpu)) {
-                stats.cpuInputMixed();
-                return cpu;
-            }
-            return Instantiation.NO_INPUT;
+            return RestoreHazard.seedingInput(binding.load(), binding, settings.restoreGrace(), stats);
         }
 
         @Override

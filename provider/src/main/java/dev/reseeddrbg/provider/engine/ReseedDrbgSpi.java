@@ -6,7 +6,6 @@ import dev.reseeddrbg.provider.drbg.Mechanism;
 import dev.reseeddrbg.provider.entropy.BoundedEntropy;
 import dev.reseeddrbg.provider.entropy.EntropySources;
 import dev.reseeddrbg.provider.entropy.HealthTestedEntropy;
-import dev.reseeddrbg.provider.entropy.StackHeadroom;
 import dev.reseeddrbg.provider.epoch.CurrentBinding;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import dev.reseeddrbg.provider.epoch.VmClockWatch;
@@ -124,7 +123,8 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         ProviderStats stats = ProviderStats.instance();
         stats.bound(binding, entropySource.name());
         stats.registerMBean();
-        this.stripes = new StateStripes(new StateFactory(this, stats));
+        this.stripes = new StateStripes(new StateFactory(config, strength, personalization, binding, entropySource,
+                settings, stats));
         Checkpoints.track(this);
     }
 
@@ -162,20 +162,7 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
 
     @Override
     protected void engineNextBytes(byte[] bytes) {
-        StateStripes.Stripe s = stripes.lock();
-        try {
-            s.state.nextBytes(bytes, capability.supportsPredictionResistance(), null);
-        } finally {
-            // The stripe is given back on every exit, Errors included; if the stack is too
-            // short even to call unlock, it is marked abandoned (one putfield, no call) and
-            // the next thread that finds every stripe busy takes it over.
-            try {
-                s.unlock();
-            } catch (StackOverflowError noStack) {
-                s.abandoned = true;
-                throw noStack;
-            }
-        }
+        draw(bytes, capability.supportsPredictionResistance(), null);
     }
 
     @Override
@@ -204,11 +191,19 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
                     + "value first, or mix it in once with reseed(DrbgParameters.reseed(pr, input))");
         }
         byte[] additional = emptyToNull(input);
+        draw(bytes, nb.getPredictionResistance(), additional);
+    }
+
+    /** One draw under the lock of one stripe: the SPI's only way into a state. */
+    private void draw(byte[] bytes, boolean predictionResistance, byte[] additionalInput) {
         StateStripes.Stripe s = stripes.lock();
         try {
-            s.state.nextBytes(bytes, nb.getPredictionResistance(), additional);
+            s.state.nextBytes(bytes, predictionResistance, additionalInput);
         } finally {
-            try { // as in engineNextBytes(byte[])
+            // The stripe is given back on every exit, Errors included; if the stack is too
+            // short even to call unlock, it is marked abandoned (one putfield, no call) and
+            // the next thread that finds every stripe busy takes it over.
+            try {
                 s.unlock();
             } catch (StackOverflowError noStack) {
                 s.abandoned = true;
@@ -301,27 +296,5 @@ public final class ReseedDrbgSpi extends SecureRandomSpi {
         // SP 800-90A: an empty additional input is the Null string, which Bouncy Castle
         // only recognises as null.
         return input == null || input.length == 0 ? null : Arrays.copyOf(input, input.length);
-    }
-
-    /**
-     * Makes an instance's states, on the draw that first needs one. A named class rather
-     * than a lambda (see DrawPath); the headroom check comes first, since a new state looks
-     * up the JDK's SHA-256, which may load providers.
-     */
-    private static final class StateFactory implements java.util.function.Supplier<DrbgState> {
-        private final ReseedDrbgSpi spi;
-        private final ProviderStats stats;
-
-        StateFactory(ReseedDrbgSpi spi, ProviderStats stats) {
-            this.spi = spi;
-            this.stats = stats;
-        }
-
-        @Override
-        public DrbgState get() {
-            StackHeadroom.require();
-            return new DrbgState(spi.config, spi.strength, spi.personalization, spi.binding,
-                    new HealthTestedEntropy(spi.entropySource), spi.settings, stats);
-        }
     }
 }

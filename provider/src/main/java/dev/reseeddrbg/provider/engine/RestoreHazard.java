@@ -1,5 +1,6 @@
 package dev.reseeddrbg.provider.engine;
 
+import dev.reseeddrbg.provider.entropy.CpuRandom;
 import dev.reseeddrbg.provider.epoch.EpochBinding;
 import java.time.Duration;
 
@@ -29,6 +30,8 @@ final class RestoreHazard {
     /** The notifier the daemon bumps once the kernel's generator has diverged between clones. */
     static final String KERNEL_RESEEDED_NOTIFIER = "vm-snapshot";
     private static final long NONE = -1;
+    /** The CPU's input to a seeding at a restore: the security strength at its highest, 256 bits. */
+    private static final int CPU_INPUT_BYTES = 32;
 
     /** The restore bits (stamp >>> 32) the kernel is taken to have reseeded for; NONE before the first draw. */
     private static volatile long settled = NONE;
@@ -80,6 +83,25 @@ final class RestoreHazard {
             }
             return true;
         }
+    }
+
+    /**
+     * What a seeding under {@code stamp} adds to the kernel's entropy input
+     * ({@link Instantiation.Holder#restoreInput}): null while no hazard is open (getrandom
+     * alone is clone-unique); the CPU's random bytes while one is; or
+     * {@link Instantiation#NO_INPUT} when one is open and the CPU gave nothing, in which
+     * case nothing may be seeded.
+     */
+    static byte[] seedingInput(long stamp, EpochBinding binding, Duration grace, ProviderStats stats) {
+        if (stamp == EpochBinding.LOST || !open(stamp, binding, grace)) {
+            return null;
+        }
+        byte[] cpu = new byte[CPU_INPUT_BYTES];
+        if (CpuRandom.get().fill(cpu)) {
+            stats.cpuInputMixed();
+            return cpu;
+        }
+        return Instantiation.NO_INPUT;
     }
 
     /** Set only by {@link #ignoreForTest}. */
