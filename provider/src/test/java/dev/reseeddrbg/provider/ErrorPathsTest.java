@@ -37,13 +37,8 @@ class ErrorPathsTest {
     }
 
     /**
-     * Issue 15 item 14: a source that blocks fails the draw, reseed() and generateSeed()
-     * after reseeddrbg.entropyTimeout with an exception that says so; it never hangs them.
-     */
-    /**
-     * A draw waiting on a hung custom source waits parked: over a second of waiting it uses
-     * well under a tenth of a core (the old wait, a join on a virtual thread, spun at
-     * about 29% of a core until the timeout).
+     * G13: a draw waiting on a hung custom source waits parked; over a second of waiting it
+     * uses well under a tenth of a core.
      */
     @Test
     void aDrawWaitingOnAHungSourceDoesNotSpin() throws Exception {
@@ -72,6 +67,10 @@ class ErrorPathsTest {
         }
     }
 
+    /**
+     * Issue 15 item 14: a source that blocks fails the draw, reseed() and generateSeed()
+     * after reseeddrbg.entropyTimeout with an exception that says so; it never hangs them.
+     */
     @Test
     void aBlockingEntropySourceFailsDrawsAfterTheTimeout() throws Exception {
         try (PageFixture page = new PageFixture(dir)) {
